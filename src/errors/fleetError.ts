@@ -1,0 +1,60 @@
+/**
+ * Local (in-process) errors. Every error the project raises on purpose carries a stable
+ * string `code` that callers branch on, and typed `data`; the message is for humans only.
+ * Wire (JSON-RPC) errors are the SDK's `ProtocolError`, kept apart: a `FleetError` becomes a
+ * tool result with `isError: true`, never a protocol error, so the model can read it.
+ */
+export type FleetErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'USAGE'
+  | 'POLICY_DENIED'
+  | 'PATH_OUTSIDE_ROOTS'
+  | 'NOT_FOUND'
+  | 'NOT_A_FILE'
+  | 'NOT_A_DIRECTORY'
+  | 'FILE_TOO_LARGE'
+  | 'HASH_MISMATCH'
+  | 'EXEC_FAILED'
+  | 'TIMEOUT'
+  | 'CANCELLED'
+  | 'LIMIT_CONCURRENCY'
+  | 'UNAVAILABLE'
+  | 'INVALID_ARGUMENT'
+  | 'IO_ERROR'
+  | 'LISTEN_REFUSED';
+
+export class FleetError<D extends Record<string, unknown> = Record<string, unknown>> extends Error {
+  readonly code: FleetErrorCode;
+  readonly data: D;
+
+  constructor(code: FleetErrorCode, message: string, data?: D, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FleetError';
+    this.code = code;
+    this.data = data ?? ({} as D);
+  }
+}
+
+/** True for errors the operator caused and can fix (bad flag, bad config): exit 2, one line. */
+export function isOperatorError(error: unknown): error is FleetError {
+  return (
+    error instanceof FleetError &&
+    (error.code === 'CONFIG_INVALID' ||
+      error.code === 'CONFIG_NOT_FOUND' ||
+      error.code === 'USAGE' ||
+      error.code === 'LISTEN_REFUSED')
+  );
+}
+
+/** Maps a Node system error (ENOENT, EACCES, …) to a FleetError with a stable code. */
+export function fromSystemError(error: unknown, path: string): FleetError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return new FleetError('NOT_FOUND', `no such file or directory: ${path}`, { path });
+  if (code === 'EISDIR') return new FleetError('NOT_A_FILE', `is a directory: ${path}`, { path });
+  if (code === 'ENOTDIR') return new FleetError('NOT_A_DIRECTORY', `not a directory: ${path}`, { path });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new FleetError('IO_ERROR', `permission denied: ${path}`, { path, errno: code });
+  const message = error instanceof Error ? error.message : String(error);
+  return new FleetError('IO_ERROR', `${message}`, { path, errno: code ?? null });
+}

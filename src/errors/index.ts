@@ -1,0 +1,2 @@
+export type { FleetErrorCode } from './fleetError.js';
+export { FleetError, fromSystemError, isOperatorError } from './fleetError.js';
