@@ -1,0 +1,18 @@
+export type { LocalDeviceOptions } from './local/localDevice.js';
+export { createLocalDevice } from './local/localDevice.js';
+export { isGroupAlive, killProcessGroup } from './local/processGroup.js';
+export type {
+  Device,
+  DeviceCapabilities,
+  DirEntry,
+  DiskUsage,
+  ExecControl,
+  ExecResult,
+  ExecSpec,
+  FileStat,
+  NetworkAddress,
+  ReadFileResult,
+  ReadFileSpec,
+  WriteFileResult,
+  WriteFileSpec,
+} from './types.js';

@@ -1,0 +1,248 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import {
+  type FileHandle,
+  lstat,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FleetError, fromSystemError } from '../../errors/index.js';
+import type { DirEntry, FileStat, ReadFileResult, ReadFileSpec, WriteFileResult, WriteFileSpec } from '../types.js';
+
+/** Files above this size get no whole-file hash: hashing gigabytes would stall the call. */
+export const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
+const MAX_DIR_ENTRIES = 10_000;
+
+function kind(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileStat['type'] {
+  if (s.isSymbolicLink()) return 'symlink';
+  if (s.isFile()) return 'file';
+  if (s.isDirectory()) return 'directory';
+  return 'other';
+}
+
+const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+
+/** Canonical path; a missing last component is allowed (write targets), a missing parent is not. */
+export async function canonicalPath(path: string): Promise<string> {
+  if (!path.startsWith('/')) throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
+  if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(error, path);
+  }
+  const name = basename(path);
+  if (name === '' || name === '.' || name === '..') throw new FleetError('NOT_FOUND', `no such file: ${path}`, { path });
+  let parent: string;
+  try {
+    parent = await realpath(dirname(path));
+  } catch (error) {
+    throw fromSystemError(error, dirname(path));
+  }
+  return join(parent, name);
+}
+
+export async function statPath(path: string): Promise<FileStat> {
+  try {
+    const s = await lstat(path);
+    return { type: kind(s), size: s.size, mode: modeString(s.mode), mtime: s.mtime.toISOString() };
+  } catch (error) {
+    throw fromSystemError(error, path);
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The file an open descriptor really points at. Re-checked after open so that a symlink
+ * swapped in between the roots check and the open is noticed (Linux only; elsewhere trusted).
+ */
+async function descriptorPath(handle: FileHandle): Promise<string | null> {
+  try {
+    return await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return null;
+  }
+}
+
+async function readTail(handle: FileHandle, size: number, lines: number, maxBytes: number) {
+  const chunk = 64 * 1024;
+  let position = size;
+  let buffers: Buffer[] = [];
+  let newlines = 0;
+  let collected = 0;
+  while (position > 0 && collected < maxBytes) {
+    const length = Math.min(chunk, position, maxBytes - collected);
+    position -= length;
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, position);
+    buffers = [buf, ...buffers];
+    collected += length;
+    for (const byte of buf) if (byte === 10) newlines++;
+    // One extra newline: the file's last line usually ends with one.
+    if (newlines > lines) break;
+  }
+  let data = Buffer.concat(buffers);
+  let seen = 0;
+  const end = data.length > 0 && data[data.length - 1] === 10 ? data.length - 1 : data.length;
+  for (let i = end - 1; i >= 0; i--) {
+    if (data[i] === 10 && ++seen === lines) {
+      data = data.subarray(i + 1);
+      return { data, truncated: false };
+    }
+  }
+  return { data, truncated: position > 0 };
+}
+
+export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult> {
+  let handle: FileHandle;
+  try {
+    handle = await open(spec.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    throw fromSystemError(error, spec.path);
+  }
+  try {
+    const real = await descriptorPath(handle);
+    if (real !== null && real !== spec.path) {
+      throw new FleetError('PATH_OUTSIDE_ROOTS', `file changed while opening: ${spec.path} now points at ${real}`, {
+        path: spec.path,
+      });
+    }
+    const s = await handle.stat();
+    if (!s.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`, { path: spec.path });
+    let data: Buffer;
+    let truncated = false;
+    if (spec.tailLines !== undefined) {
+      ({ data, truncated } = await readTail(handle, s.size, spec.tailLines, spec.maxBytes));
+    } else {
+      const offset = Math.min(spec.offset ?? 0, s.size);
+      const wanted = Math.min(spec.length ?? s.size - offset, s.size - offset);
+      const length = Math.min(wanted, spec.maxBytes);
+      truncated = length < s.size - offset && (spec.length === undefined || length < spec.length);
+      data = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(data, 0, length, offset);
+      data = data.subarray(0, bytesRead);
+    }
+    const sha256 = s.size <= HASH_LIMIT_BYTES ? await hashFile(spec.path) : '';
+    return { data, size: s.size, mtime: s.mtime.toISOString(), sha256, truncated };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Atomic replace: a temp file in the same directory, fsync, rename over the target, fsync the
+ * directory. A reader (or a crash at any instant) sees the old file or the new one, never a
+ * torn mix. rename(2) replaces a symlink planted at the target instead of following it.
+ */
+export async function writeFileAtomic(spec: WriteFileSpec): Promise<WriteFileResult> {
+  const dir = dirname(spec.path);
+  const name = basename(spec.path);
+  let existing: Stats | undefined;
+  try {
+    existing = await stat(spec.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(error, spec.path);
+  }
+  if (existing && !existing.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`);
+
+  if (spec.ifSha256 !== undefined) {
+    const current = existing ? await hashFile(spec.path) : null;
+    if (current !== spec.ifSha256.toLowerCase()) {
+      throw new FleetError(
+        'HASH_MISMATCH',
+        current === null
+          ? `if_sha256 given but ${spec.path} does not exist; nothing written`
+          : `${spec.path} has sha256 ${current}, not the expected ${spec.ifSha256}; nothing written`,
+        { path: spec.path, actual_sha256: current },
+      );
+    }
+  }
+
+  let data = spec.data;
+  if (spec.append && existing) {
+    data = Buffer.concat([await readFile(spec.path), spec.data]);
+  }
+
+  let backupPath: string | null = null;
+  if (spec.backup && existing) {
+    backupPath = `${spec.path}.bak`;
+    await replaceWith(dir, `${name}.bak`, await readFile(spec.path), existing.mode & 0o7777, existing);
+  }
+
+  const mode = spec.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+  await replaceWith(dir, name, data, mode, existing);
+  return {
+    bytes_written: spec.data.length,
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    created: !existing,
+    backup_path: backupPath,
+  };
+}
+
+async function replaceWith(
+  dir: string,
+  name: string,
+  data: Buffer,
+  mode: number,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  const temp = join(dir, `.${name}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    await handle.writeFile(data);
+    await handle.chmod(mode);
+    if (owner) {
+      try {
+        await handle.chown(owner.uid, owner.gid);
+      } catch {
+        // Keeping the owner needs privileges we may not have; the mode is kept regardless.
+      }
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, join(dir, name));
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw fromSystemError(error, join(dir, name));
+  }
+  const dirHandle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  await dirHandle?.sync().catch(() => {});
+  await dirHandle?.close();
+}
+
+export async function listDirectory(path: string, hidden: boolean): Promise<{ entries: DirEntry[]; truncated: boolean }> {
+  let names: string[];
+  try {
+    names = (await readdir(path)).sort();
+  } catch (error) {
+    throw fromSystemError(error, path);
+  }
+  if (!hidden) names = names.filter((n) => !n.startsWith('.'));
+  const truncated = names.length > MAX_DIR_ENTRIES;
+  const entries: DirEntry[] = [];
+  for (const n of names.slice(0, MAX_DIR_ENTRIES)) {
+    try {
+      const s = await lstat(join(path, n));
+      entries.push({ name: n, type: kind(s), size: s.size, mode: modeString(s.mode), mtime: s.mtime.toISOString() });
+    } catch {
+      // Vanished between readdir and lstat.
+    }
+  }
+  return { entries, truncated };
+}

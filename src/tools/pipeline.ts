@@ -1,0 +1,130 @@
+import { performance } from 'node:perf_hooks';
+import type { z } from 'zod';
+import type { AuditSink } from '../audit/index.js';
+import type { Device } from '../device/index.js';
+import { FleetError } from '../errors/index.js';
+import { evaluatePath, evaluateTool, type Policy } from '../policy/index.js';
+import type { ToolCatalog } from './catalog.js';
+import type { AnyToolDef, ToolContext } from './toolDef.js';
+
+export interface ToolCallResult {
+  [key: string]: unknown;
+  content: Array<{ type: 'text'; text: string }>;
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+export interface CallOptions {
+  principal: string;
+  signal?: AbortSignal;
+  progress?: (message: string) => void;
+}
+
+export interface PipelineDeps {
+  catalog: ToolCatalog;
+  device: Device;
+  /** Read per call, so a reloaded config applies to the next call without a restart. */
+  policy: () => Policy;
+  audit: AuditSink;
+  /** Defects (not tool errors) are reported here. */
+  onDefect?: (error: unknown, tool: string) => void;
+  now?: () => number;
+}
+
+export interface ToolPipeline {
+  /** The catalogue entry for `name` if it exists and the device can serve it. */
+  find(name: string): Promise<AnyToolDef | undefined>;
+  call(name: string, rawArgs: unknown, options: CallOptions): Promise<ToolCallResult>;
+}
+
+function zodIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * The only way a tool runs: validate → policy (tool, then the tool's own paths and commands)
+ * → run → audit. Every outcome, refusals included, leaves one audit line.
+ */
+export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
+  const now = deps.now ?? (() => performance.now());
+  let inFlight = 0;
+
+  async function find(name: string) {
+    const def = deps.catalog.tools.get(name);
+    if (!def) return undefined;
+    if (def.requires && !(await deps.device.capabilities())[def.requires]) return undefined;
+    return def;
+  }
+
+  async function call(name: string, rawArgs: unknown, options: CallOptions): Promise<ToolCallResult> {
+    const started = now();
+    const def = await find(name);
+    if (!def) throw new FleetError('NOT_FOUND', `unknown tool: ${name}`);
+    const policy = deps.policy();
+    let rule: string | undefined;
+    try {
+      const parsed = def.input.safeParse(rawArgs ?? {});
+      if (!parsed.success) throw new FleetError('INVALID_ARGUMENT', `invalid arguments: ${zodIssues(parsed.error)}`);
+      const args = parsed.data;
+      const readOnly = def.isReadOnlyCall?.(args) ?? def.annotations.readOnlyHint;
+      const toolDecision = evaluateTool(policy, { tool: def.name, readOnly });
+      rule = toolDecision.ruleId;
+      if (toolDecision.decision === 'deny') {
+        throw new FleetError('POLICY_DENIED', toolDecision.reason, { rule: toolDecision.ruleId });
+      }
+      if (inFlight >= policy.limits.max_concurrent) {
+        throw new FleetError('LIMIT_CONCURRENCY', `too many calls in flight (limit ${policy.limits.max_concurrent})`);
+      }
+      inFlight++;
+      try {
+        const ctx: ToolContext = {
+          device: deps.device,
+          policy,
+          signal: options.signal ?? new AbortController().signal,
+          progress: options.progress,
+          async resolvePath(path) {
+            const real = await deps.device.realpath(path);
+            const verdict = evaluatePath(policy.roots, real);
+            if (verdict.decision === 'deny') {
+              throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId, path: real });
+            }
+            return real;
+          },
+        };
+        const prepared = def.prepare ? await def.prepare(args, ctx) : args;
+        const output = await def.run(prepared, ctx);
+        await deps.audit.record({
+          principal: options.principal,
+          tool: name,
+          args: rawArgs,
+          outcome: 'ok',
+          duration_ms: Math.round(now() - started),
+        });
+        return { content: [{ type: 'text', text: def.render(output) }], structuredContent: output };
+      } finally {
+        inFlight--;
+      }
+    } catch (error) {
+      const fleet = error instanceof FleetError ? error : undefined;
+      if (!fleet) deps.onDefect?.(error, name);
+      const code = fleet?.code ?? 'INTERNAL';
+      const errorRule = typeof fleet?.data.rule === 'string' ? fleet.data.rule : undefined;
+      await deps.audit.record({
+        principal: options.principal,
+        tool: name,
+        args: rawArgs,
+        outcome: code === 'POLICY_DENIED' ? 'denied' : 'error',
+        error_code: code,
+        ...((errorRule ?? (code === 'POLICY_DENIED' ? rule : undefined)) ? { rule: errorRule ?? rule } : {}),
+        duration_ms: Math.round(now() - started),
+      });
+      const message = fleet ? fleet.message : `internal error: ${(error as Error)?.message ?? String(error)}`;
+      const text = `${code}: ${message}${errorRule ? ` (rule ${errorRule})` : ''}`;
+      return { content: [{ type: 'text', text }], isError: true };
+    }
+  }
+
+  return { find, call };
+}
