@@ -47,7 +47,11 @@ export function createAuditLog(options: AuditLogOptions): AuditSink {
   }
 
   async function write(line: string): Promise<void> {
-    if (size === undefined) size = await stat(options.path).then((s) => s.size, () => 0);
+    if (size === undefined)
+      size = await stat(options.path).then(
+        (s) => s.size,
+        () => 0,
+      );
     if (size > 0 && size + line.length > maxBytes) await rotate();
     await appendFile(options.path, line, { mode: 0o600 });
     size += Buffer.byteLength(line);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-const SECRET_KEY = /token|secret|password|passwd|credential|api[_-]?key|private[_-]?key|authorization|cookie/i;
+const SECRET_KEY =
+  /token|secret|password|passwd|credential|api[_-]?key|private[_-]?key|authorization|cookie/i;
 /** Argument keys whose values are bulk data: recorded as size and hash, never verbatim. */
 const BULK_KEYS = new Set(['content', 'stdin']);
 
@@ -22,7 +23,11 @@ export function redactArguments(value: unknown, key = ''): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       out[k] =
-        key === 'env' ? '[redacted]' : SECRET_KEY.test(k) && typeof v !== 'object' ? '[redacted]' : redactArguments(v, k);
+        key === 'env'
+          ? '[redacted]'
+          : SECRET_KEY.test(k) && typeof v !== 'object'
+            ? '[redacted]'
+            : redactArguments(v, k);
     }
     return out;
   }

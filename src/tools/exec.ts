@@ -6,13 +6,26 @@ import { defineTool } from './toolDef.js';
 
 export const ExecInput = z
   .object({
-    command: z.string().min(1).optional().describe('Command line run by /bin/sh -c (not in allow-list mode).'),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Command line run by /bin/sh -c (not in allow-list mode).'),
     argv: z.array(z.string()).min(1).optional().describe('Argument vector run without a shell.'),
     cwd: z.string().optional().describe('Working directory (absolute).'),
     env: z.record(z.string(), z.string()).optional().describe('Extra environment variables.'),
     stdin: z.string().optional().describe('Text written to the command’s standard input.'),
-    timeout_s: z.number().positive().optional().describe('Seconds before the process group is killed (default 30).'),
-    max_output_bytes: z.number().int().positive().optional().describe('Cap per stream; head and tail are kept.'),
+    timeout_s: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Seconds before the process group is killed (default 30).'),
+    max_output_bytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Cap per stream; head and tail are kept.'),
   })
   .strict()
   .refine((v) => (v.command === undefined) !== (v.argv === undefined), {
@@ -35,7 +48,10 @@ const PROGRESS_LINES = 5;
 /** Remembers the last few output lines so progress notifications show where a command is. */
 function lastLines(buffer: string, chunk: string): string {
   const joined = (buffer + chunk).slice(-4096);
-  return joined.split('\n').slice(-PROGRESS_LINES - 1).join('\n');
+  return joined
+    .split('\n')
+    .slice(-PROGRESS_LINES - 1)
+    .join('\n');
 }
 
 export const execTool = defineTool({
@@ -82,7 +98,8 @@ export const execTool = defineTool({
         }
       : undefined;
     const result = await ctx.device.exec(spec, { signal: ctx.signal, onOutput });
-    if (result.cancelled) throw new FleetError('CANCELLED', 'the call was cancelled; the process group was killed');
+    if (result.cancelled)
+      throw new FleetError('CANCELLED', 'the call was cancelled; the process group was killed');
     return {
       exit_code: result.exit_code,
       signal: result.signal,

@@ -150,6 +150,8 @@ export const listDirTool = defineTool({
       const suffix = e.type === 'directory' ? '/' : e.type === 'symlink' ? '@' : '';
       return `${e.mode} ${String(e.size).padStart(10)} ${e.mtime.slice(0, 16)} ${e.name}${suffix}`;
     });
-    return [`${r.path}: ${r.entries.length} entries${r.truncated ? ' (truncated)' : ''}`, ...lines].join('\n');
+    return [`${r.path}: ${r.entries.length} entries${r.truncated ? ' (truncated)' : ''}`, ...lines].join(
+      '\n',
+    );
   },
 });

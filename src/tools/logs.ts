@@ -15,7 +15,12 @@ export const logsTool = defineTool({
     .object({
       unit: z.string().min(1).optional(),
       file: z.string().min(1).optional().describe('A log file (absolute path inside the roots)'),
-      since: z.string().min(1).max(64).optional().describe('journalctl time, e.g. "1 hour ago" or "2026-01-01 10:00"'),
+      since: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe('journalctl time, e.g. "1 hour ago" or "2026-01-01 10:00"'),
       lines: z.number().int().positive().max(10_000).default(100),
       grep: z.string().min(1).max(512).optional().describe('Regular expression lines must match'),
     })
@@ -35,14 +40,21 @@ export const logsTool = defineTool({
       try {
         grep = new RegExp(args.grep);
       } catch (error) {
-        throw new FleetError('INVALID_ARGUMENT', `grep is not a valid regular expression: ${(error as Error).message}`);
+        throw new FleetError(
+          'INVALID_ARGUMENT',
+          `grep is not a valid regular expression: ${(error as Error).message}`,
+        );
       }
     }
     if (args.since?.startsWith('-')) throw new FleetError('INVALID_ARGUMENT', 'since must not start with -');
     const caps = await ctx.device.capabilities();
-    if (args.file !== undefined) return { ...args, grep, file: await ctx.resolvePath(args.file), journald: false };
+    if (args.file !== undefined)
+      return { ...args, grep, file: await ctx.resolvePath(args.file), journald: false };
     if (!caps.journald) {
-      throw new FleetError('UNAVAILABLE', 'journald is not available on this device; give a log file instead');
+      throw new FleetError(
+        'UNAVAILABLE',
+        'journald is not available on this device; give a log file instead',
+      );
     }
     const unit = args.unit === undefined ? undefined : safeName('unit', args.unit, UNIT);
     return { ...args, grep, unit, journald: true };
@@ -84,5 +96,6 @@ export const logsTool = defineTool({
     }
     return { source: 'file' as const, lines: lines.slice(-args.lines), notes };
   },
-  render: (r) => [`${r.lines.length} lines from ${r.source}`, ...r.notes.map((n) => `(${n})`), ...r.lines].join('\n'),
+  render: (r) =>
+    [`${r.lines.length} lines from ${r.source}`, ...r.notes.map((n) => `(${n})`), ...r.lines].join('\n'),
 });

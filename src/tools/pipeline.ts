@@ -66,7 +66,8 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
     let rule: string | undefined;
     try {
       const parsed = def.input.safeParse(rawArgs ?? {});
-      if (!parsed.success) throw new FleetError('INVALID_ARGUMENT', `invalid arguments: ${zodIssues(parsed.error)}`);
+      if (!parsed.success)
+        throw new FleetError('INVALID_ARGUMENT', `invalid arguments: ${zodIssues(parsed.error)}`);
       const args = parsed.data;
       const readOnly = def.isReadOnlyCall?.(args) ?? def.annotations.readOnlyHint;
       const toolDecision = evaluateTool(policy, { tool: def.name, readOnly });
@@ -75,7 +76,10 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
         throw new FleetError('POLICY_DENIED', toolDecision.reason, { rule: toolDecision.ruleId });
       }
       if (inFlight >= policy.limits.max_concurrent) {
-        throw new FleetError('LIMIT_CONCURRENCY', `too many calls in flight (limit ${policy.limits.max_concurrent})`);
+        throw new FleetError(
+          'LIMIT_CONCURRENCY',
+          `too many calls in flight (limit ${policy.limits.max_concurrent})`,
+        );
       }
       inFlight++;
       try {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { parseCmdline, parseMeminfo, parsePasswd, parsePidStat, parsePidStatusUid, parseUptime } from '../device/parsers/index.js';
+import {
+  parseCmdline,
+  parseMeminfo,
+  parsePasswd,
+  parsePidStat,
+  parsePidStatusUid,
+  parseUptime,
+} from '../device/parsers/index.js';
 import { defineTool } from './toolDef.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times; 100 on every Linux architecture in use. */
@@ -82,8 +89,10 @@ export const processesTool = defineTool({
         `${String(p.pid).padStart(7)} ${p.user.padEnd(10).slice(0, 10)} ${p.cpu_percent.toFixed(1).padStart(5)} ` +
         `${p.mem_percent.toFixed(1).padStart(5)} ${String(Math.round(p.rss_bytes / 1024)).padStart(8)}K ${p.command.slice(0, 100)}`,
     );
-    return [`${r.total} processes; top ${r.processes.length}:`, '    PID USER        %CPU  %MEM      RSS COMMAND', ...rows].join(
-      '\n',
-    );
+    return [
+      `${r.total} processes; top ${r.processes.length}:`,
+      '    PID USER        %CPU  %MEM      RSS COMMAND',
+      ...rows,
+    ].join('\n');
   },
 });

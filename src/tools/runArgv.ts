@@ -18,14 +18,17 @@ export async function runArgv(ctx: ToolContext, argv: string[], stdin?: string):
     { signal: ctx.signal },
   );
   if (result.cancelled) throw new FleetError('CANCELLED', 'the call was cancelled');
-  if (result.timed_out) throw new FleetError('TIMEOUT', `${argv[0]} timed out after ${result.duration_ms} ms`);
+  if (result.timed_out)
+    throw new FleetError('TIMEOUT', `${argv[0]} timed out after ${result.duration_ms} ms`);
   return result;
 }
 
 /** A word that becomes one argv element of a system command; a leading `-` would be an option. */
 export function safeName(kind: string, value: string, pattern: RegExp): string {
   if (value.startsWith('-') || !pattern.test(value)) {
-    throw new FleetError('INVALID_ARGUMENT', `invalid ${kind}: ${JSON.stringify(value).slice(0, 80)}`, { [kind]: value });
+    throw new FleetError('INVALID_ARGUMENT', `invalid ${kind}: ${JSON.stringify(value).slice(0, 80)}`, {
+      [kind]: value,
+    });
   }
   return value;
 }

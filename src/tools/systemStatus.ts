@@ -112,7 +112,9 @@ export const SystemStatusOutput = z.object({
       state: z.string().nullable(),
       rx_bytes: z.number(),
       tx_bytes: z.number(),
-      addresses: z.array(z.object({ family: z.enum(['inet', 'inet6']), address: z.string(), prefix: z.number() })),
+      addresses: z.array(
+        z.object({ family: z.enum(['inet', 'inet6']), address: z.string(), prefix: z.number() }),
+      ),
     }),
   ),
   agent: z
@@ -264,12 +266,16 @@ export function createSystemStatusTool(deps: StatusDeps = {}) {
         const active = now.filter((k) => s.throttling?.[k]);
         lines.push(`throttling ${s.throttling.raw}: ${active.length ? active.join(', ') : 'none now'}`);
       }
-      for (const b of s.batteries) lines.push(`battery ${b.name}: ${b.capacity_percent ?? '?'}% ${b.status ?? ''}`);
+      for (const b of s.batteries)
+        lines.push(`battery ${b.name}: ${b.capacity_percent ?? '?'}% ${b.status ?? ''}`);
       const nets = s.network.filter((n) => n.name !== 'lo');
       lines.push(
         `net: ${nets.map((n) => `${n.name} ${n.state ?? '?'} ${n.addresses.map((a) => a.address).join(' ')}`.trim()).join('; ')}`,
       );
-      if (s.agent) lines.push(`agent ${s.agent.version}, pid ${s.agent.pid}, rss ${Math.round(s.agent.rss_bytes / 1048576)} MB`);
+      if (s.agent)
+        lines.push(
+          `agent ${s.agent.version}, pid ${s.agent.pid}, rss ${Math.round(s.agent.rss_bytes / 1048576)} MB`,
+        );
       return lines.join('\n');
     },
   });
@@ -284,7 +290,11 @@ async function readThrottling(device: Device, files: Map<string, string>, board:
   if (sys !== undefined) return parseThrottledSysfs(sys);
   if (!board?.startsWith('Raspberry Pi')) return null;
   try {
-    const r = await device.exec({ argv: ['vcgencmd', 'get_throttled'], timeoutMs: 2000, maxOutputBytes: 256 });
+    const r = await device.exec({
+      argv: ['vcgencmd', 'get_throttled'],
+      timeoutMs: 2000,
+      maxOutputBytes: 256,
+    });
     return r.exit_code === 0 ? parseThrottled(r.stdout) : null;
   } catch {
     return null; // vcgencmd not installed

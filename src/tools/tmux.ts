@@ -28,7 +28,9 @@ export const tmuxTool = defineTool({
   output: z.object({
     action: z.string(),
     session: z.string().nullable(),
-    sessions: z.array(z.object({ name: z.string(), windows: z.number(), attached: z.boolean(), created: z.string() })),
+    sessions: z.array(
+      z.object({ name: z.string(), windows: z.number(), attached: z.boolean(), created: z.string() }),
+    ),
     created: z.boolean(),
     content: z.string(),
   }),
@@ -37,17 +39,22 @@ export const tmuxTool = defineTool({
   requires: 'tmux',
   async prepare(args, ctx) {
     if (args.action === 'list') return { ...args, target: null };
-    if (args.session === undefined) throw new FleetError('INVALID_ARGUMENT', `${args.action} needs a session`);
+    if (args.session === undefined)
+      throw new FleetError('INVALID_ARGUMENT', `${args.action} needs a session`);
     const bare = args.session.startsWith(TMUX_PREFIX) ? args.session.slice(TMUX_PREFIX.length) : args.session;
     const target = TMUX_PREFIX + safeName('session', bare, SESSION);
     if (args.action === 'send_keys' && args.keys === undefined) {
       throw new FleetError('INVALID_ARGUMENT', 'send_keys needs keys');
     }
     // Both a session command and typed keys reach a shell: they pass the exec policy like exec does.
-    for (const text of [args.action === 'ensure' ? args.command : undefined, args.action === 'send_keys' ? args.keys : undefined]) {
+    for (const text of [
+      args.action === 'ensure' ? args.command : undefined,
+      args.action === 'send_keys' ? args.keys : undefined,
+    ]) {
       if (text === undefined || text === '') continue;
       const verdict = evaluateExec(ctx.policy, { command: text });
-      if (verdict.decision === 'deny') throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId });
+      if (verdict.decision === 'deny')
+        throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId });
     }
     const cwd = args.cwd === undefined ? undefined : await ctx.resolvePath(args.cwd);
     return { ...args, target, cwd };
@@ -91,12 +98,25 @@ export const tmuxTool = defineTool({
       }
       case 'send_keys': {
         if (!(await has())) throw new FleetError('NOT_FOUND', `no tmux session ${args.target}`);
-        check(await runArgv(ctx, ['tmux', 'send-keys', '-t', `${exact}:`, '-l', args.keys ?? '']), 'send-keys');
-        if (args.enter) check(await runArgv(ctx, ['tmux', 'send-keys', '-t', `${exact}:`, 'Enter']), 'send-keys');
+        check(
+          await runArgv(ctx, ['tmux', 'send-keys', '-t', `${exact}:`, '-l', args.keys ?? '']),
+          'send-keys',
+        );
+        if (args.enter)
+          check(await runArgv(ctx, ['tmux', 'send-keys', '-t', `${exact}:`, 'Enter']), 'send-keys');
         return result;
       }
       case 'capture': {
-        const r = await runArgv(ctx, ['tmux', 'capture-pane', '-p', '-J', '-t', `${exact}:`, '-S', `-${args.lines}`]);
+        const r = await runArgv(ctx, [
+          'tmux',
+          'capture-pane',
+          '-p',
+          '-J',
+          '-t',
+          `${exact}:`,
+          '-S',
+          `-${args.lines}`,
+        ]);
         if (r.exit_code !== 0) throw new FleetError('NOT_FOUND', `no tmux session ${args.target}`);
         return { ...result, content: r.stdout.replace(/\n+$/, '') };
       }
@@ -111,7 +131,9 @@ export const tmuxTool = defineTool({
     if (r.action === 'list') {
       return r.sessions.length === 0
         ? 'no mcp- tmux sessions'
-        : r.sessions.map((s) => `${s.name} (${s.windows} windows${s.attached ? ', attached' : ''})`).join('\n');
+        : r.sessions
+            .map((s) => `${s.name} (${s.windows} windows${s.attached ? ', attached' : ''})`)
+            .join('\n');
     }
     if (r.action === 'capture') return `${r.session}:\n${r.content}`;
     if (r.action === 'ensure') return `${r.session}: ${r.created ? 'created' : 'already running'}`;

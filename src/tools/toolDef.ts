@@ -28,7 +28,12 @@ export interface ToolDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = 
   description: string;
   input: I;
   output: O;
-  annotations: { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
+  annotations: {
+    readOnlyHint: boolean;
+    destructiveHint: boolean;
+    idempotentHint?: boolean;
+    openWorldHint?: boolean;
+  };
   /** Whether this particular call only reads (e.g. `service` with action `status`). */
   isReadOnlyCall?: (args: z.output<I>) => boolean;
   /** The tool is listed only where the device has this capability. */

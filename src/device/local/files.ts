@@ -14,7 +14,14 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FleetError, fromSystemError } from '../../errors/index.js';
-import type { DirEntry, FileStat, ReadFileResult, ReadFileSpec, WriteFileResult, WriteFileSpec } from '../types.js';
+import type {
+  DirEntry,
+  FileStat,
+  ReadFileResult,
+  ReadFileSpec,
+  WriteFileResult,
+  WriteFileSpec,
+} from '../types.js';
 
 /** Files above this size get no whole-file hash: hashing gigabytes would stall the call. */
 export const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -31,7 +38,8 @@ const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3,
 
 /** Canonical path; a missing last component is allowed (write targets), a missing parent is not. */
 export async function canonicalPath(path: string): Promise<string> {
-  if (!path.startsWith('/')) throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
+  if (!path.startsWith('/'))
+    throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
   if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
   try {
     return await realpath(path);
@@ -39,7 +47,8 @@ export async function canonicalPath(path: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(error, path);
   }
   const name = basename(path);
-  if (name === '' || name === '.' || name === '..') throw new FleetError('NOT_FOUND', `no such file: ${path}`, { path });
+  if (name === '' || name === '.' || name === '..')
+    throw new FleetError('NOT_FOUND', `no such file: ${path}`, { path });
   let parent: string;
   try {
     parent = await realpath(dirname(path));
@@ -115,12 +124,17 @@ export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult>
   try {
     const real = await descriptorPath(handle);
     if (real !== null && real !== spec.path) {
-      throw new FleetError('PATH_OUTSIDE_ROOTS', `file changed while opening: ${spec.path} now points at ${real}`, {
-        path: spec.path,
-      });
+      throw new FleetError(
+        'PATH_OUTSIDE_ROOTS',
+        `file changed while opening: ${spec.path} now points at ${real}`,
+        {
+          path: spec.path,
+        },
+      );
     }
     const s = await handle.stat();
-    if (!s.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`, { path: spec.path });
+    if (!s.isFile())
+      throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`, { path: spec.path });
     let data: Buffer;
     let truncated = false;
     if (spec.tailLines !== undefined) {
@@ -202,7 +216,11 @@ async function replaceWith(
   const temp = join(dir, `.${name}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    handle = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
     await handle.writeFile(data);
     await handle.chmod(mode);
     if (owner) {
@@ -226,7 +244,10 @@ async function replaceWith(
   await dirHandle?.close();
 }
 
-export async function listDirectory(path: string, hidden: boolean): Promise<{ entries: DirEntry[]; truncated: boolean }> {
+export async function listDirectory(
+  path: string,
+  hidden: boolean,
+): Promise<{ entries: DirEntry[]; truncated: boolean }> {
   let names: string[];
   try {
     names = (await readdir(path)).sort();
@@ -239,7 +260,13 @@ export async function listDirectory(path: string, hidden: boolean): Promise<{ en
   for (const n of names.slice(0, MAX_DIR_ENTRIES)) {
     try {
       const s = await lstat(join(path, n));
-      entries.push({ name: n, type: kind(s), size: s.size, mode: modeString(s.mode), mtime: s.mtime.toISOString() });
+      entries.push({
+        name: n,
+        type: kind(s),
+        size: s.size,
+        mode: modeString(s.mode),
+        mtime: s.mtime.toISOString(),
+      });
     } catch {
       // Vanished between readdir and lstat.
     }

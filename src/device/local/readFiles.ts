@@ -13,7 +13,10 @@ export function segmentRegExp(segment: string): RegExp {
       const close = segment.indexOf(']', i + 1);
       if (close === -1) source += '\\[';
       else {
-        const body = segment.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = segment
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         source += `[${body}]`;
         i = close;
       }
@@ -39,7 +42,8 @@ export async function expandPattern(pattern: string): Promise<string[]> {
         } catch {
           continue;
         }
-        for (const name of names.sort()) if (re.test(name) && !name.startsWith('.')) next.push(`${base}/${name}`);
+        for (const name of names.sort())
+          if (re.test(name) && !name.startsWith('.')) next.push(`${base}/${name}`);
       }
     }
     bases = next;
@@ -52,7 +56,10 @@ export async function expandPattern(pattern: string): Promise<string[]> {
  * Reads many small files (procfs, sysfs) into a map; unreadable files are skipped, because
  * which of them exist differs from board to board and moment to moment.
  */
-export async function readManyFiles(patterns: readonly string[], maxBytesPerFile: number): Promise<Map<string, string>> {
+export async function readManyFiles(
+  patterns: readonly string[],
+  maxBytesPerFile: number,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const pattern of patterns) {
     for (const path of await expandPattern(pattern)) {

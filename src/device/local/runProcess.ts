@@ -17,7 +17,10 @@ export interface RunProcessDeps {
 /** Variables never passed to a child: the agent's own credentials. */
 const SECRET_ENV = /^(MCP_FLEET_|LISTEN_FDS$|LISTEN_PID$|LISTEN_FDNAMES$)/;
 
-export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+export function childEnv(
+  base: NodeJS.ProcessEnv,
+  extra: Record<string, string> | undefined,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) {
     if (!SECRET_ENV.test(key) && value !== undefined) env[key] = value;
@@ -30,7 +33,11 @@ export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> 
  * cancellation that kill the whole group, not just the direct child, and verify it is gone.
  * A command string runs with `/bin/sh -c` only when the caller set `shell`.
  */
-export function runProcess(spec: ExecSpec, control: ExecControl = {}, deps: RunProcessDeps = {}): Promise<ExecResult> {
+export function runProcess(
+  spec: ExecSpec,
+  control: ExecControl = {},
+  deps: RunProcessDeps = {},
+): Promise<ExecResult> {
   const spawn = deps.spawn ?? nodeSpawn;
   const now = deps.now ?? (() => performance.now());
   const killGroup = deps.killGroup ?? ((pgid: number) => killProcessGroup(pgid, deps.kill));

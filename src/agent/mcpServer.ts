@@ -1,0 +1,62 @@
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { Device } from '../device/index.js';
+import type { ToolCatalog, ToolPipeline } from '../tools/index.js';
+
+export interface McpServerDeps {
+  name: string;
+  version: string;
+  device: Device;
+  catalog: ToolCatalog;
+  pipeline: ToolPipeline;
+}
+
+/**
+ * Builds the low-level SDK `Server` for one serving unit (one HTTP request, or one stdio
+ * connection). Tool schemas come precomputed from the catalogue, so the per-request factory
+ * does no schema conversion. The principal comes from the transport's verified auth info.
+ */
+export function createMcpServerFactory(deps: McpServerDeps) {
+  return ({ authInfo }: { authInfo?: { clientId?: string } } = {}): Server => {
+    const principal = authInfo?.clientId ?? 'stdio';
+    const server = new Server(
+      { name: deps.name, version: deps.version },
+      {
+        capabilities: { tools: { listChanged: false } },
+        instructions:
+          `Tools to administer the Linux machine "${deps.device.name}". Prefer system_status, processes, ` +
+          'logs and read_file to look before exec and write_file change anything.',
+      },
+    );
+    server.setRequestHandler('tools/list', async () => ({
+      tools: deps.catalog.list(await deps.device.capabilities()),
+    }));
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const name = request.params.name;
+      if (!(await deps.pipeline.find(name))) {
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      }
+      const token = ctx.mcpReq._meta?.progressToken;
+      let step = 0;
+      const progress =
+        token === undefined
+          ? undefined
+          : (message: string) => {
+              step++;
+              ctx.mcpReq
+                .notify({
+                  method: 'notifications/progress',
+                  params: { progressToken: token, progress: step, message },
+                })
+                .catch(() => {
+                  // The client went away; the call's own signal handles that.
+                });
+            };
+      return deps.pipeline.call(name, request.params.arguments, {
+        principal,
+        signal: ctx.mcpReq.signal,
+        progress,
+      });
+    });
+    return server;
+  };
+}

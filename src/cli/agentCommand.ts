@@ -1,0 +1,58 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { runAgent } from '../agent/index.js';
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description("Serve this machine's tools over MCP (Streamable HTTP at /mcp, or stdio)")
+    .option('-c, --config <file>', 'agent.yaml (env MCP_FLEET_CONFIG)')
+    .option('-l, --listen <host:port>', 'address to listen on (env MCP_FLEET_LISTEN; default 127.0.0.1:8222)')
+    .option('--stdio', 'serve MCP over stdin/stdout instead of HTTP')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token (env MCP_FLEET_TOKEN_FILE, or MCP_FLEET_TOKEN)',
+    )
+    .option('--insecure', 'allow serving without any token on a non-loopback address (dangerous)')
+    .option(
+      '--idle-exit <seconds>',
+      'exit after this long without a request (socket activation)',
+      positiveNumber,
+    )
+    .option('--audit-log <file>', 'JSONL audit of every call (env MCP_FLEET_AUDIT_LOG)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env MCP_FLEET_LOG_LEVEL)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcp-fleet agent                                # 127.0.0.1:8222, prints a one-time token
+  MCP_FLEET_TOKEN=… mcp-fleet agent -l 0.0.0.0:8222
+  mcp-fleet agent --config /etc/mcp-fleet/agent.yaml
+  mcp-fleet agent --stdio                        # for an MCP client that spawns it, or over ssh
+
+Reload the config without a restart: edit the file, or send SIGHUP.
+Under systemd socket activation (LISTEN_FDS) the passed socket is used; see deploy/systemd/.`,
+    )
+    .action(async (opts) => {
+      const agent = await runAgent({
+        config: opts.config,
+        listen: opts.listen,
+        stdio: opts.stdio,
+        tokenFile: opts.tokenFile,
+        insecure: opts.insecure,
+        idleExit: opts.idleExit,
+        auditLog: opts.auditLog,
+        logLevel: opts.logLevel,
+      });
+      const stop = () => {
+        void agent.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

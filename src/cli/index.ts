@@ -1,0 +1,1 @@
+export { buildProgram, main, reportError } from './main.js';

@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { isOperatorError } from '../errors/index.js';
+import { packageVersion } from '../version.js';
+import { registerAgentCommand } from './agentCommand.js';
+import { registerTokenCommand } from './tokenCommand.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mcp-fleet')
+    .description('One MCP endpoint for all your machines')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerAgentCommand(program);
+  registerTokenCommand(program);
+  return program;
+}
+
+/**
+ * Reports an error at the CLI edge and returns the exit code: operator errors (bad flag,
+ * bad config, refused listen) are one clean line and exit 2; anything else is a defect and
+ * prints its stack with exit 1.
+ */
+export function reportError(
+  error: unknown,
+  write: (text: string) => void = (t) => process.stderr.write(t),
+): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander already printed
+  if (isOperatorError(error)) {
+    write(`mcp-fleet: ${error.message}\n`);
+    return 2;
+  }
+  write(
+    `mcp-fleet: internal error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return 1;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const code = reportError(error);
+    process.exit(code);
+  }
+}

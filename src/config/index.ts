@@ -1,0 +1,4 @@
+export type { AgentConfig } from './agentConfig.js';
+export { AgentConfigSchema, defaultStateDir, ListenSchema, TokenEntrySchema } from './agentConfig.js';
+export type { ConfigProblem } from './loadYaml.js';
+export { formatProblems, loadYamlConfig, parseYamlConfig } from './loadYaml.js';
