@@ -26,7 +26,7 @@ export function registerTokenCommand(program: Command): void {
         return;
       }
       process.stdout.write(
-        `Token (shown once): ${value}\n\nAdd to agent.yaml:\ntokens:\n  - name: ${opts.name}\n    sha256: ${sha256}\n`,
+        `Token (shown once): ${value}\n\nAdd to agent.yaml:\ntokens:\n  - name: ${opts.name}\n    sha256: "${sha256}"\n`,
       );
     });
   token

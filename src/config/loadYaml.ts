@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { FleetError } from '../errors/index.js';
 
@@ -55,9 +55,15 @@ export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, fi
         break;
       }
     }
-    const field = path.join('.');
-    const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    problems.push({ file, line, column, field, message: issue.message + unknownKeys });
+    if (issue.code === 'unrecognized_keys') {
+      // Point at the misspelt key itself rather than at its parent map.
+      const map = doc.getIn(path, true);
+      const key = isMap(map)
+        ? map.items.find((item) => isScalar(item.key) && item.key.value === issue.keys[0])?.key
+        : undefined;
+      if (isNode(key) && key.range) ({ line, col: column } = lineCounter.linePos(key.range[0]));
+    }
+    problems.push({ file, line, column, field: path.join('.'), message: issue.message });
   }
   throw new FleetError('CONFIG_INVALID', `invalid config ${file}\n${formatProblems(problems)}`, { problems });
 }
