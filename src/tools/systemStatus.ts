@@ -157,20 +157,33 @@ const perZone = (files: Map<string, string>, re: RegExp) => {
 export function createSystemStatusTool(deps: StatusDeps = {}) {
   const now = deps.now ?? (() => Date.now());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const lastCpu = new WeakMap<Device, { at: number; times: CpuTimes }>();
+  const base = new WeakMap<
+    Device,
+    { at: number; times: CpuTimes; last: { percent: number | null; sample_ms: number } | null }
+  >();
 
+  /**
+   * CPU % over the window since the device's previous reading. Polls closer together than
+   * MIN_SAMPLE_MS reuse the last figure instead of sleeping; the very first call (or one after
+   * a long gap) samples for MIN_SAMPLE_MS.
+   */
   async function measureCpu(device: Device, times: CpuTimes) {
     const at = now();
-    let prev = lastCpu.get(device);
-    if (!prev || at - prev.at < MIN_SAMPLE_MS || at - prev.at > MAX_SAMPLE_AGE_MS) {
-      prev = { at, times };
+    const prev = base.get(device);
+    if (prev && at - prev.at < MIN_SAMPLE_MS && prev.last) return prev.last;
+    let from = prev && at - prev.at <= MAX_SAMPLE_AGE_MS ? prev : undefined;
+    let end = at;
+    let current = times;
+    if (!from || at - from.at < MIN_SAMPLE_MS) {
+      from = { at, times, last: null };
       await sleep(MIN_SAMPLE_MS);
       const again = await device.readFiles(['/proc/stat'], 65_536);
-      times = parseCpuTimes(again.get('/proc/stat') ?? '');
+      current = parseCpuTimes(again.get('/proc/stat') ?? '');
+      end = now();
     }
-    const end = now();
-    lastCpu.set(device, { at: end, times });
-    return { percent: cpuPercent(prev.times, times), sample_ms: Math.round(end - prev.at) };
+    const last = { percent: cpuPercent(from.times, current), sample_ms: Math.round(end - from.at) };
+    base.set(device, { at: end, times: current, last });
+    return last;
   }
 
   return defineTool({
