@@ -24,6 +24,8 @@ export interface AuditLogOptions {
   keep?: number;
   now?: () => Date;
   onError?: (error: Error) => void;
+  /** How long a call waits for its audit line before going on (the line is still written). */
+  maxWaitMs?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function createAuditLog(options: AuditLogOptions): AuditSink {
   const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const keep = options.keep ?? 5;
   const now = options.now ?? (() => new Date());
+  const waitMs = options.maxWaitMs ?? 2000;
   let chain: Promise<void> = mkdir(dirname(options.path), { recursive: true, mode: 0o700 }).then(() => {});
   let size: number | undefined;
 
@@ -64,10 +67,21 @@ export function createAuditLog(options: AuditLogOptions): AuditSink {
         () => write(line),
         () => write(line),
       );
-      return chain.catch((error: Error) => {
+      const written = chain.catch((error: Error) => {
         size = undefined;
         options.onError?.(error);
       });
+      // A hung filesystem (a dead NFS mount) must not hang every tool call behind it: the
+      // caller waits a bounded time, the write itself stays queued and in order.
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          options.onError?.(new Error(`audit write to ${options.path} still pending after ${waitMs} ms`));
+          resolve();
+        }, waitMs);
+        timer.unref();
+      });
+      return Promise.race([written, bounded]).finally(() => clearTimeout(timer));
     },
   };
 }
