@@ -112,6 +112,10 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
 
   if (options.stdio) {
     const handle = serveStdio(factory, { onerror: (error) => logger.debug({ err: error }, 'stdio') });
+    // The client closing stdin ends the session, and the process must then exit: the config
+    // watcher is the one handle left that would keep it alive, so it goes too.
+    process.stdin.once('end', stopWatching);
+    process.stdin.once('close', stopWatching);
     logger.info({ version }, 'agent serving MCP on stdio');
     return {
       url: null,
@@ -143,8 +147,9 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
     }
   }
 
+  const maxRequestBodySize = settings.config.policy.limits.max_body_bytes;
   const handler = createMcpHandler(factory, {
-    maxRequestBodySize: settings.config.policy.limits.max_body_bytes,
+    maxRequestBodySize,
     onerror: (error) => logger.debug({ err: error }, 'mcp handler'),
   });
   const idle =
@@ -161,7 +166,9 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
     maxBodyBytes: 0,
   };
   const server: HttpServer = createHttpFront({
-    mcp: toNodeHandler(handler),
+    // The Node adapter reads the body first and has its own limit (4 MiB unless told): give it
+    // the configured one, or bodies between the two would be refused below the operator's limit.
+    mcp: toNodeHandler(handler, { maxRequestBodySize }),
     logger,
     activity: idle,
     state: () => {
