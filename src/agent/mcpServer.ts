@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { Device } from '../device/index.js';
+import { FleetError } from '../errors/index.js';
 import type { ToolCatalog, ToolPipeline } from '../tools/index.js';
 
 export interface McpServerDeps {
@@ -32,9 +33,6 @@ export function createMcpServerFactory(deps: McpServerDeps) {
     }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const name = request.params.name;
-      if (!(await deps.pipeline.find(name))) {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
-      }
       const token = ctx.mcpReq._meta?.progressToken;
       let step = 0;
       const progress =
@@ -51,11 +49,19 @@ export function createMcpServerFactory(deps: McpServerDeps) {
                   // The client went away; the call's own signal handles that.
                 });
             };
-      return deps.pipeline.call(name, request.params.arguments, {
-        principal,
-        signal: ctx.mcpReq.signal,
-        progress,
-      });
+      try {
+        return await deps.pipeline.call(name, request.params.arguments, {
+          principal,
+          signal: ctx.mcpReq.signal,
+          progress,
+        });
+      } catch (error) {
+        // An unknown tool is a protocol error (the pipeline audited it); tool failures never get here.
+        if (error instanceof FleetError && error.code === 'NOT_FOUND') {
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+        }
+        throw error;
+      }
     });
     return server;
   };

@@ -179,7 +179,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
         allowedHosts: settings.config.allowed_hosts,
         allowedOrigins: settings.config.allowed_origins,
       };
-      front.maxBodyBytes = settings.config.policy.limits.max_body_bytes;
+      front.maxBodyBytes = maxRequestBodySize; // fixed at start, like the SDK handler's own limit
       return front;
     },
   });

@@ -61,7 +61,17 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
   async function call(name: string, rawArgs: unknown, options: CallOptions): Promise<ToolCallResult> {
     const started = now();
     const def = await find(name);
-    if (!def) throw new FleetError('NOT_FOUND', `unknown tool: ${name}`);
+    if (!def) {
+      await deps.audit.record({
+        principal: options.principal,
+        tool: name,
+        args: rawArgs,
+        outcome: 'error',
+        error_code: 'UNKNOWN_TOOL',
+        duration_ms: Math.round(now() - started),
+      });
+      throw new FleetError('NOT_FOUND', `Unknown tool: ${name}`, { tool: name });
+    }
     const policy = deps.policy();
     let rule: string | undefined;
     try {
@@ -89,11 +99,23 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
           signal: options.signal ?? new AbortController().signal,
           progress: options.progress,
           async resolvePath(path) {
-            const real = await deps.device.realpath(path);
-            const verdict = evaluatePath(policy.roots, real);
-            if (verdict.decision === 'deny') {
-              throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId, path: real });
+            const check = (real: string) => {
+              const verdict = evaluatePath(policy.roots, real);
+              if (verdict.decision === 'deny') {
+                throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId, path: real });
+              }
+            };
+            let real: string;
+            try {
+              real = await deps.device.realpath(path);
+            } catch (error) {
+              // Where resolution failed must be inside the roots for the failure to be reported:
+              // otherwise the error would tell whether something outside the roots exists.
+              const resolved = error instanceof FleetError ? error.data.resolved : undefined;
+              if (typeof resolved === 'string') check(resolved);
+              throw error;
             }
+            check(real);
             return real;
           },
         };
