@@ -110,7 +110,9 @@ export interface Device {
   exec(spec: ExecSpec, control?: ExecControl): Promise<ExecResult>;
   /**
    * Canonical absolute path. For a path that does not exist yet, the parent is resolved and
-   * the last component appended, so a write target can be checked before it exists.
+   * the last component appended, so a write target can be checked before it exists. A path
+   * that cannot be resolved throws a FleetError whose `data.resolved` is the canonical place
+   * where resolution failed, for the caller to check against the roots before reporting it.
    */
   realpath(path: string): Promise<string>;
   stat(path: string): Promise<FileStat>;

@@ -16,7 +16,17 @@ describe.each<Era>(['legacy', 'modern'])('agent tools over Streamable HTTP (%s e
     expect(client.getProtocolEra()).toBe(era);
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['exec', 'read_file', 'write_file', 'list_dir', 'system_status', 'processes', 'logs']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'exec',
+        'read_file',
+        'write_file',
+        'list_dir',
+        'system_status',
+        'processes',
+        'logs',
+      ]),
+    );
     const exec = tools.find((t) => t.name === 'exec');
     expect(exec?.annotations?.readOnlyHint).toBe(false);
     expect(exec?.annotations?.destructiveHint).toBe(true);
@@ -30,7 +40,10 @@ describe.each<Era>(['legacy', 'modern'])('agent tools over Streamable HTTP (%s e
     const plain = await client.callTool({ name: 'exec', arguments: { argv: ['echo', '$HOME', 'a;b'] } });
     expect(plain.isError).toBeFalsy();
     expect(plain.structuredContent).toMatchObject({ exit_code: 0, stdout: '$HOME a;b\n', timed_out: false });
-    const shell = await client.callTool({ name: 'exec', arguments: { command: 'echo one; echo two >&2; exit 3' } });
+    const shell = await client.callTool({
+      name: 'exec',
+      arguments: { command: 'echo one; echo two >&2; exit 3' },
+    });
     expect(shell.structuredContent).toMatchObject({ exit_code: 3, stdout: 'one\n', stderr: 'two\n' });
     expect((shell.content as Array<{ text: string }>)[0]?.text).toMatch(/^exit 3 in \d+ ms/);
     await client.close();

@@ -36,26 +36,37 @@ function kind(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): 
 
 const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
-/** Canonical path; a missing last component is allowed (write targets), a missing parent is not. */
+/**
+ * Canonical path; a missing last component is allowed (write targets), a missing parent is not.
+ * When the path cannot be resolved, the error carries `resolved`: the canonical location where
+ * resolution failed (the resolved prefix plus the component that failed). The caller checks it
+ * against the roots before reporting the error, so a NOT_FOUND (or ENOTDIR, EACCES, ELOOP)
+ * never tells a caller whether something outside the roots exists.
+ */
 export async function canonicalPath(path: string): Promise<string> {
   if (!path.startsWith('/'))
     throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
   if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
   try {
     return await realpath(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(error, path);
+  } catch {
+    // Walk it component by component to find where it fails.
   }
-  const name = basename(path);
-  if (name === '' || name === '.' || name === '..')
-    throw new FleetError('NOT_FOUND', `no such file: ${path}`, { path });
-  let parent: string;
-  try {
-    parent = await realpath(dirname(path));
-  } catch (error) {
-    throw fromSystemError(error, dirname(path));
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  let real = '/';
+  for (const [index, part] of parts.entries()) {
+    try {
+      // `real` is resolved, so `real/..` is its real parent (or ENOTDIR when it is not a directory).
+      real = await realpath(`${real === '/' ? '' : real}/${part}`);
+    } catch (error) {
+      const resolved = part === '..' ? real : join(real, part);
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      if (missing && part !== '..' && index === parts.length - 1) return resolved;
+      const failure = fromSystemError(error, path);
+      throw new FleetError(failure.code, failure.message, { ...failure.data, resolved }, { cause: error });
+    }
   }
-  return join(parent, name);
+  return real; // created between the two walks
 }
 
 export async function statPath(path: string): Promise<FileStat> {
