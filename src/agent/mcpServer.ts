@@ -1,13 +1,13 @@
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { Device } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
-import type { ToolCatalog, ToolPipeline } from '../tools/index.js';
+import type { ToolPipeline } from '../tools/index.js';
+import { createInFlightCalls } from './inFlightCalls.js';
 
 export interface McpServerDeps {
   name: string;
   version: string;
   device: Device;
-  catalog: ToolCatalog;
   pipeline: ToolPipeline;
 }
 
@@ -17,8 +17,20 @@ export interface McpServerDeps {
  * does no schema conversion. The principal comes from the transport's verified auth info.
  */
 export function createMcpServerFactory(deps: McpServerDeps) {
-  return ({ authInfo }: { authInfo?: { clientId?: string } } = {}): Server => {
+  const inFlight = createInFlightCalls();
+  return ({
+    authInfo,
+    era,
+    requestInfo,
+  }: {
+    authInfo?: { clientId?: string };
+    era?: 'legacy' | 'modern';
+    requestInfo?: unknown;
+  } = {}): Server => {
     const principal = authInfo?.clientId ?? 'stdio';
+    // Stateless legacy HTTP: a cancellation reaches a fresh instance, so route it ourselves.
+    // (stdio keeps one instance per connection and modern HTTP cancels by closing the stream.)
+    const routeCancels = era === 'legacy' && requestInfo !== undefined;
     const server = new Server(
       { name: deps.name, version: deps.version },
       {
@@ -28,9 +40,13 @@ export function createMcpServerFactory(deps: McpServerDeps) {
           'logs and read_file to look before exec and write_file change anything.',
       },
     );
-    server.setRequestHandler('tools/list', async () => ({
-      tools: deps.catalog.list(await deps.device.capabilities()),
-    }));
+    server.setRequestHandler('tools/list', async () => ({ tools: await deps.pipeline.list() }));
+    if (routeCancels) {
+      server.setNotificationHandler('notifications/cancelled', (notification) => {
+        const id = notification.params.requestId;
+        if (id !== undefined) inFlight.cancel(principal, id, notification.params.reason);
+      });
+    }
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const name = request.params.name;
       const token = ctx.mcpReq._meta?.progressToken;
@@ -49,10 +65,11 @@ export function createMcpServerFactory(deps: McpServerDeps) {
                   // The client went away; the call's own signal handles that.
                 });
             };
+      const call = routeCancels ? inFlight.register(principal, ctx.mcpReq.id) : undefined;
       try {
         return await deps.pipeline.call(name, request.params.arguments, {
           principal,
-          signal: ctx.mcpReq.signal,
+          signal: call ? AbortSignal.any([ctx.mcpReq.signal, call.signal]) : ctx.mcpReq.signal,
           progress,
         });
       } catch (error) {
@@ -61,6 +78,8 @@ export function createMcpServerFactory(deps: McpServerDeps) {
           throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
         }
         throw error;
+      } finally {
+        call?.done();
       }
     });
     return server;

@@ -69,7 +69,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
     audit: { record: (entry) => audit.record(entry) },
     onDefect: (error, tool) => logger.error({ err: error, tool }, 'tool defect'),
   });
-  const factory = createMcpServerFactory({ name: 'mcp-fleet-agent', version, device, catalog, pipeline });
+  const factory = createMcpServerFactory({ name: 'mcp-fleet-agent', version, device, pipeline });
 
   let watcher: ReturnType<typeof watch> | undefined;
   const reload = async (): Promise<boolean> => {

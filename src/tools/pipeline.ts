@@ -4,7 +4,7 @@ import type { AuditSink } from '../audit/index.js';
 import type { Device } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 import { evaluatePath, evaluateTool, type Policy } from '../policy/index.js';
-import type { ToolCatalog } from './catalog.js';
+import type { ListedTool, ToolCatalog } from './catalog.js';
 import type { AnyToolDef, ToolContext } from './toolDef.js';
 
 export interface ToolCallResult {
@@ -32,6 +32,8 @@ export interface PipelineDeps {
 }
 
 export interface ToolPipeline {
+  /** The wire listing: tools the device can serve and the policy lets somebody call. */
+  list(): Promise<ListedTool[]>;
   /** The catalogue entry for `name` if it exists and the device can serve it. */
   find(name: string): Promise<AnyToolDef | undefined>;
   call(name: string, rawArgs: unknown, options: CallOptions): Promise<ToolCallResult>;
@@ -152,5 +154,15 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
     }
   }
 
-  return { find, call };
+  async function list(): Promise<ListedTool[]> {
+    const policy = deps.policy();
+    return deps.catalog.list(await deps.device.capabilities()).filter((tool) => {
+      const def = deps.catalog.tools.get(tool.name);
+      // A tool with some read-only calls (service status) stays listed in read_only mode.
+      const canRead = def?.annotations.readOnlyHint === true || def?.isReadOnlyCall !== undefined;
+      return evaluateTool(policy, { tool: tool.name, readOnly: canRead }).decision === 'allow';
+    });
+  }
+
+  return { find, call, list };
 }

@@ -167,6 +167,16 @@ describe('read_only policy', () => {
       client = undefined;
     });
 
+    it('lists only tools with read-only calls', async () => {
+      client = await connectClient(agent.url, agent.token, era);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['read_file', 'list_dir', 'system_status', 'processes', 'logs']),
+      );
+      expect(names).not.toContain('exec');
+      expect(names).not.toContain('write_file');
+    });
+
     it('refuses exec and write_file by the read_only rule, and allows read_file and list_dir', async () => {
       client = await connectClient(agent.url, agent.token, era);
       const marker = join(root, `exec-ran-${era}`);
@@ -236,6 +246,7 @@ describe('tools.disabled', () => {
       try {
         const args = { path: root, hidden: era === 'modern' };
         const r = await client.callTool({ name: 'list_dir', arguments: args });
+        expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('list_dir');
         expect(errorCodeOf(r)).toBe('POLICY_DENIED');
         expect(ruleOf(r)).toBe('tools.disabled');
         expect(textOf(r)).toContain('list_dir');
