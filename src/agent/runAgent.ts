@@ -122,6 +122,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
       reload,
       async close() {
         stopWatching();
+        await pipeline.drain();
         await handle.close();
       },
     };
@@ -216,6 +217,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
     stopWatching();
     idle?.stop();
     server.closeIdleConnections();
+    await pipeline.drain(); // running commands are killed, not orphaned
     await handler.close().catch(() => {});
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -70,8 +70,11 @@ export async function resolveAgentSettings(
 
   const idleRaw =
     flags.idleExit ?? (env.MCP_FLEET_IDLE_EXIT ? Number(env.MCP_FLEET_IDLE_EXIT) : config.idle_exit_s);
-  if (idleRaw !== undefined && !(Number.isFinite(idleRaw) && idleRaw > 0)) {
-    throw new FleetError('USAGE', `idle exit must be a positive number of seconds, not ${idleRaw}`);
+  if (idleRaw !== undefined && !(Number.isFinite(idleRaw) && idleRaw > 0 && idleRaw <= 604_800)) {
+    throw new FleetError(
+      'USAGE',
+      `idle exit must be a positive number of seconds up to 604800, not ${idleRaw}`,
+    );
   }
   const auditPath = config.audit.enabled
     ? (flags.auditLog ??

@@ -38,7 +38,11 @@ export function createAuditLog(options: AuditLogOptions): AuditSink {
   const keep = options.keep ?? 5;
   const now = options.now ?? (() => new Date());
   const waitMs = options.maxWaitMs ?? 2000;
-  let chain: Promise<void> = mkdir(dirname(options.path), { recursive: true, mode: 0o700 }).then(() => {});
+  // A directory we cannot create is reported; each append then fails and is reported too.
+  let chain: Promise<void> = mkdir(dirname(options.path), { recursive: true, mode: 0o700 }).then(
+    () => {},
+    (error: Error) => options.onError?.(error),
+  );
   let size: number | undefined;
 
   async function rotate(): Promise<void> {

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 const SECRET_KEY =
   /token|secret|password|passwd|credential|api[_-]?key|private[_-]?key|authorization|cookie/i;
 /** Argument keys whose values are bulk data: recorded as size and hash, never verbatim. */
-const BULK_KEYS = new Set(['content', 'stdin']);
+const BULK_KEYS = new Set(['content', 'stdin', 'keys']);
 
 /**
  * Arguments as they go into the audit: secret-looking keys and every `env` value replaced by
- * a marker, file contents and stdin by their size and sha256 (enough to match a change to a
+ * a marker, file contents, stdin and tmux keystrokes by their size and sha256 (enough to match a change to a
  * file, without copying secrets or megabytes into the log).
  */
 export function redactArguments(value: unknown, key = ''): unknown {

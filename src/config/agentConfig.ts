@@ -24,7 +24,12 @@ export const AgentConfigSchema = z
     tokens: z.array(TokenEntrySchema).default([]),
     allowed_origins: z.array(z.string().url()).default([]),
     allowed_hosts: z.array(z.string().min(1)).default([]),
-    idle_exit_s: z.number().int().positive().optional(),
+    idle_exit_s: z
+      .number()
+      .int()
+      .positive()
+      .max(604_800, 'idle_exit_s must be at most 604800 (7 days)')
+      .optional(),
     capabilities: z
       .object({
         systemd: z.boolean().optional(),

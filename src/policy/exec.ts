@@ -4,7 +4,7 @@ import type { ExecAllowRule, Policy } from './schema.js';
 import { checkArgv, parseCommandLine } from './shellWords.js';
 
 /** What the caller wants to run: a `command` string (for `/bin/sh -c`) or an `argv` (no shell). */
-export type ExecInput = { command?: string; argv?: string[] };
+export type ExecInput = { command?: string; argv?: string[]; env?: Record<string, string> };
 
 /**
  * An exec decision. In `allow` mode an allowed decision carries `argv`: the caller must run exactly
@@ -40,7 +40,18 @@ export function evaluateExec(policy: Policy, input: ExecInput): ExecDecision {
   }
 
   const { exec } = policy;
-  if (exec.mode === 'allow') return evaluateAllowList(exec.allow, input);
+  if (exec.mode === 'allow') {
+    // PATH, LD_PRELOAD, GIT_CONFIG_* and friends change what an allowed argv does: an
+    // allow-list that let the caller set the environment would allow anything.
+    const names = Object.keys(input.env ?? {});
+    if (names.length > 0) {
+      return deny(
+        'exec.allow.env',
+        `setting environment variables (${forDisplay(names.join(', '))}) is refused in allow-list mode`,
+      );
+    }
+    return evaluateAllowList(exec.allow, input);
+  }
 
   if (command !== undefined && !exec.shell) {
     return deny(

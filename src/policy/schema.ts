@@ -107,10 +107,17 @@ const positiveInt = (what: string) =>
     .int({ error: `${what} must be an integer` })
     .positive({ error: `${what} must be positive` });
 
+const MAX_TIMEOUT_S = 604_800;
+
 const LimitsSchema = z
   .object({
-    default_timeout_s: positiveInt('limits.default_timeout_s').default(30),
-    max_timeout_s: positiveInt('limits.max_timeout_s').default(300),
+    // Timers above 2^31-1 ms fire at once in Node: a week is far below that and above any sane call.
+    default_timeout_s: positiveInt('limits.default_timeout_s')
+      .max(MAX_TIMEOUT_S, { error: 'limits.default_timeout_s must be at most 604800 (7 days)' })
+      .default(30),
+    max_timeout_s: positiveInt('limits.max_timeout_s')
+      .max(MAX_TIMEOUT_S, { error: 'limits.max_timeout_s must be at most 604800 (7 days)' })
+      .default(300),
     max_output_bytes: positiveInt('limits.max_output_bytes').default(1_048_576),
     max_file_bytes: positiveInt('limits.max_file_bytes').default(8_388_608),
     max_concurrent: positiveInt('limits.max_concurrent').default(8),

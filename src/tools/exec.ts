@@ -64,17 +64,18 @@ export const execTool = defineTool({
   output: ExecOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
   async prepare(args, ctx): Promise<ExecSpec> {
-    const verdict = evaluateExec(ctx.policy, { command: args.command, argv: args.argv });
+    const verdict = evaluateExec(ctx.policy, { command: args.command, argv: args.argv, env: args.env });
     if (verdict.decision === 'deny') {
       throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId });
     }
     let cwd: string | undefined;
     if (args.cwd !== undefined) {
-      const stat = await ctx.device.stat(args.cwd).catch(() => null);
+      // The working directory decides what `./script` means: it is a path like any other.
+      cwd = await ctx.resolvePath(args.cwd);
+      const stat = await ctx.device.stat(cwd).catch(() => null);
       if (stat?.type !== 'directory') {
         throw new FleetError('NOT_A_DIRECTORY', `cwd is not a directory: ${args.cwd}`, { path: args.cwd });
       }
-      cwd = args.cwd;
     }
     const limits = {
       timeoutMs: resolveTimeoutMs(ctx.policy, args.timeout_s),

@@ -5,6 +5,11 @@ import { defineTool } from './toolDef.js';
 
 const UNIT = /^[A-Za-z0-9@._:\\-]{1,255}$/;
 
+/** Output lines, without the truncation marker the output cap may have put in the middle. */
+function withoutMarker(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '' && !/^…\[truncated \d+ bytes\]…$/.test(l));
+}
+
 export const logsTool = defineTool({
   name: 'logs',
   title: 'Read logs',
@@ -22,7 +27,14 @@ export const logsTool = defineTool({
         .optional()
         .describe('journalctl time, e.g. "1 hour ago" or "2026-01-01 10:00"'),
       lines: z.number().int().positive().max(10_000).default(100),
-      grep: z.string().min(1).max(512).optional().describe('Regular expression lines must match'),
+      grep: z
+        .string()
+        .min(1)
+        .max(512)
+        .optional()
+        .describe(
+          'Pattern lines must match: grep -E syntax for files, journalctl --grep (PCRE) for journald',
+        ),
     })
     .strict(),
   output: z.object({
@@ -35,21 +47,9 @@ export const logsTool = defineTool({
     if (args.unit !== undefined && args.file !== undefined) {
       throw new FleetError('INVALID_ARGUMENT', 'give unit or file, not both');
     }
-    let grep: RegExp | undefined;
-    if (args.grep !== undefined) {
-      try {
-        grep = new RegExp(args.grep);
-      } catch (error) {
-        throw new FleetError(
-          'INVALID_ARGUMENT',
-          `grep is not a valid regular expression: ${(error as Error).message}`,
-        );
-      }
-    }
     if (args.since?.startsWith('-')) throw new FleetError('INVALID_ARGUMENT', 'since must not start with -');
     const caps = await ctx.device.capabilities();
-    if (args.file !== undefined)
-      return { ...args, grep, file: await ctx.resolvePath(args.file), journald: false };
+    if (args.file !== undefined) return { ...args, file: await ctx.resolvePath(args.file), journald: false };
     if (!caps.journald) {
       throw new FleetError(
         'UNAVAILABLE',
@@ -57,43 +57,40 @@ export const logsTool = defineTool({
       );
     }
     const unit = args.unit === undefined ? undefined : safeName('unit', args.unit, UNIT);
-    return { ...args, grep, unit, journald: true };
+    return { ...args, unit, journald: true };
   },
   async run(args, ctx) {
     if (args.journald) {
       const argv = ['journalctl', '--no-pager', '--quiet', '--output=short-iso', '-n', String(args.lines)];
       if (args.unit) argv.push('-u', args.unit);
       if (args.since) argv.push(`--since=${args.since}`);
-      if (args.grep) argv.push(`--grep=${args.grep.source}`);
+      if (args.grep) argv.push(`--grep=${args.grep}`);
       const r = await runArgv(ctx, argv);
       // journalctl exits 1 when --grep matched nothing.
       if (r.exit_code !== 0 && !(args.grep && r.exit_code === 1 && r.stderr === '')) {
         throw new FleetError('EXEC_FAILED', `journalctl failed: ${r.stderr.trim()}`);
       }
-      return { source: 'journald' as const, lines: r.stdout.split('\n').filter((l) => l !== ''), notes: [] };
+      const notes = r.truncated ? ['output over the cap: the middle was dropped'] : [];
+      return { source: 'journald' as const, lines: withoutMarker(r.stdout), notes };
     }
     const file = args.file ?? '';
     const notes: string[] = [];
     if (args.since) notes.push('since is not applied to plain files');
-    const max = ctx.policy.limits.max_file_bytes;
-    // Filtering needs more than the last N lines: search the last `max` bytes of the file.
-    const size = args.grep ? (await ctx.device.stat(file)).size : 0;
+    if (args.grep) {
+      // grep(1) in a child, bounded by the call's timeout: a pathological pattern costs that
+      // child, never the agent's event loop (a JS RegExp could backtrack for minutes).
+      const r = await runArgv(ctx, ['grep', '-E', '-e', args.grep, '--', file]);
+      if (r.exit_code === 2) throw new FleetError('INVALID_ARGUMENT', `grep: ${r.stderr.trim()}`);
+      if (r.truncated) notes.push('matches over the output cap: the middle was dropped');
+      return { source: 'file' as const, lines: withoutMarker(r.stdout).slice(-args.lines), notes };
+    }
     const r = await ctx.device.readFile({
       path: file,
-      tailLines: args.grep ? undefined : args.lines,
-      offset: args.grep ? Math.max(0, size - max) : undefined,
-      maxBytes: max,
+      tailLines: args.lines,
+      maxBytes: ctx.policy.limits.max_file_bytes,
     });
-    let lines = r.data.toString('utf8').split('\n');
+    const lines = r.data.toString('utf8').split('\n');
     if (lines.at(-1) === '') lines.pop();
-    if (args.grep) {
-      if (size > max) {
-        lines.shift(); // a partial first line
-        notes.push(`only the last ${max} bytes were searched`);
-      }
-      const re = args.grep;
-      lines = lines.filter((l) => re.test(l));
-    }
     return { source: 'file' as const, lines: lines.slice(-args.lines), notes };
   },
   render: (r) =>

@@ -37,6 +37,11 @@ export interface ToolPipeline {
   /** The catalogue entry for `name` if it exists and the device can serve it. */
   find(name: string): Promise<AnyToolDef | undefined>;
   call(name: string, rawArgs: unknown, options: CallOptions): Promise<ToolCallResult>;
+  /**
+   * Cancels every call in flight (their process groups are killed) and resolves when they
+   * have all finished, or after `maxWaitMs`. For shutdown: nothing the agent started outlives it.
+   */
+  drain(maxWaitMs?: number): Promise<void>;
 }
 
 function zodIssues(error: z.ZodError): string {
@@ -52,6 +57,8 @@ function zodIssues(error: z.ZodError): string {
 export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
   const now = deps.now ?? (() => performance.now());
   let inFlight = 0;
+  const running = new Set<AbortController>();
+  let settled: (() => void) | undefined;
 
   async function find(name: string) {
     const def = deps.catalog.tools.get(name);
@@ -94,11 +101,13 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
         );
       }
       inFlight++;
+      const controller = new AbortController();
+      running.add(controller);
       try {
         const ctx: ToolContext = {
           device: deps.device,
           policy,
-          signal: options.signal ?? new AbortController().signal,
+          signal: options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal,
           progress: options.progress,
           async resolvePath(path) {
             const check = (real: string) => {
@@ -133,6 +142,8 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
         return { content: [{ type: 'text', text: def.render(output) }], structuredContent: output };
       } finally {
         inFlight--;
+        running.delete(controller);
+        if (inFlight === 0) settled?.();
       }
     } catch (error) {
       const fleet = error instanceof FleetError ? error : undefined;
@@ -164,5 +175,20 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
     });
   }
 
-  return { find, call, list };
+  async function drain(maxWaitMs = 5000): Promise<void> {
+    for (const controller of running) controller.abort('the agent is shutting down');
+    if (inFlight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        settled = resolve;
+      }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  return { find, call, list, drain };
 }

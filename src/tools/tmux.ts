@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FleetError } from '../errors/index.js';
-import { evaluateExec } from '../policy/index.js';
+import { evaluateExec, evaluateTool } from '../policy/index.js';
 import { runArgv, safeName } from './runArgv.js';
 import { defineTool } from './toolDef.js';
 
@@ -38,7 +38,7 @@ export const tmuxTool = defineTool({
   isReadOnlyCall: (args) => args.action === 'list' || args.action === 'capture',
   requires: 'tmux',
   async prepare(args, ctx) {
-    if (args.action === 'list') return { ...args, target: null };
+    if (args.action === 'list') return { ...args, target: null, commandArgv: undefined };
     if (args.session === undefined)
       throw new FleetError('INVALID_ARGUMENT', `${args.action} needs a session`);
     const bare = args.session.startsWith(TMUX_PREFIX) ? args.session.slice(TMUX_PREFIX.length) : args.session;
@@ -46,18 +46,38 @@ export const tmuxTool = defineTool({
     if (args.action === 'send_keys' && args.keys === undefined) {
       throw new FleetError('INVALID_ARGUMENT', 'send_keys needs keys');
     }
-    // Both a session command and typed keys reach a shell: they pass the exec policy like exec does.
-    for (const text of [
-      args.action === 'ensure' ? args.command : undefined,
-      args.action === 'send_keys' ? args.keys : undefined,
-    ]) {
-      if (text === undefined || text === '') continue;
-      const verdict = evaluateExec(ctx.policy, { command: text });
-      if (verdict.decision === 'deny')
-        throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId });
+    // A session command and typed keys run commands: they need what exec needs (the exec
+    // tool allowed, and the exec policy), so disabling exec cannot be bypassed through tmux.
+    let commandArgv: string[] | undefined;
+    const runsCommands = (args.action === 'ensure' && !!args.command) || args.action === 'send_keys';
+    if (runsCommands) {
+      const toolVerdict = evaluateTool(ctx.policy, { tool: 'exec', readOnly: false });
+      if (toolVerdict.decision === 'deny') {
+        throw new FleetError(
+          'POLICY_DENIED',
+          `tmux ${args.action} runs commands, and ${toolVerdict.reason}`,
+          {
+            rule: toolVerdict.ruleId,
+          },
+        );
+      }
+      if (args.action === 'send_keys' && ctx.policy.exec.mode === 'allow') {
+        // Keys go to whatever runs in the pane (a shell, a REPL, an editor): no allow-list can judge them.
+        throw new FleetError('POLICY_DENIED', 'send_keys is refused in allow-list mode', {
+          rule: 'exec.allow.send_keys',
+        });
+      }
+      const text = args.action === 'ensure' ? (args.command ?? '') : (args.keys ?? '');
+      if (text !== '') {
+        const verdict = evaluateExec(ctx.policy, { command: text });
+        if (verdict.decision === 'deny') {
+          throw new FleetError('POLICY_DENIED', verdict.reason, { rule: verdict.ruleId });
+        }
+        commandArgv = verdict.argv; // allow-list mode: run the parsed words, no shell
+      }
     }
     const cwd = args.cwd === undefined ? undefined : await ctx.resolvePath(args.cwd);
-    return { ...args, target, cwd };
+    return { ...args, target, cwd, commandArgv };
   },
   async run(args, ctx) {
     const result = { action: args.action, session: args.target, sessions: [], created: false, content: '' };
@@ -92,14 +112,16 @@ export const tmuxTool = defineTool({
         if (await has()) return result;
         const argv = ['tmux', 'new-session', '-d', '-s', args.target ?? '', '-x', '200', '-y', '50'];
         if (args.cwd) argv.push('-c', args.cwd);
-        if (args.command) argv.push(args.command);
+        // tmux runs one string with the user's shell; several words after `--` as an argv.
+        if (args.commandArgv) argv.push('--', ...args.commandArgv);
+        else if (args.command) argv.push('--', args.command);
         check(await runArgv(ctx, argv), 'new-session');
         return { ...result, created: true };
       }
       case 'send_keys': {
         if (!(await has())) throw new FleetError('NOT_FOUND', `no tmux session ${args.target}`);
         check(
-          await runArgv(ctx, ['tmux', 'send-keys', '-t', `${exact}:`, '-l', args.keys ?? '']),
+          await runArgv(ctx, ['tmux', 'send-keys', '-t', `${exact}:`, '-l', '--', args.keys ?? '']),
           'send-keys',
         );
         if (args.enter)

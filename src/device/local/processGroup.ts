@@ -37,11 +37,20 @@ export interface KillGroupDeps {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function signalGroup(kill: NonNullable<KillGroupDeps['kill']>, pgid: number, signal: NodeJS.Signals): void {
+/** False when we may not signal the group (EPERM: e.g. a sudo child of an unprivileged agent). */
+function signalGroup(
+  kill: NonNullable<KillGroupDeps['kill']>,
+  pgid: number,
+  signal: NodeJS.Signals,
+): boolean {
   try {
     kill(-pgid, signal);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return true; // already gone
+    if (code === 'EPERM') return false;
+    throw error;
   }
 }
 
@@ -58,12 +67,12 @@ export async function killProcessGroup(pgid: number, deps: KillGroupDeps = {}): 
   const verifyMs = deps.verifyMs ?? 5000;
   const step = 25;
 
-  signalGroup(kill, pgid, 'SIGTERM');
+  if (!signalGroup(kill, pgid, 'SIGTERM')) return false;
   for (let waited = 0; waited < graceMs; waited += step) {
     if (!(await alive(pgid))) return true;
     await sleep(step);
   }
-  signalGroup(kill, pgid, 'SIGKILL');
+  if (!signalGroup(kill, pgid, 'SIGKILL')) return false;
   for (let waited = 0; waited < verifyMs; waited += step) {
     if (!(await alive(pgid))) return true;
     await sleep(step);

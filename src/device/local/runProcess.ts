@@ -77,9 +77,22 @@ export function runProcess(
     let killing: Promise<boolean> | undefined;
     const pgid = child.pid;
 
+    // Pipes held open by a process that left the group (setsid) would keep 'close' from ever
+    // firing: once the group is dealt with, stop waiting for them.
+    const releasePipes = () => {
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, 200).unref();
+    };
     const stopGroup = () => {
       if (killing || pgid === undefined) return;
-      killing = killGroup(pgid);
+      killing = killGroup(pgid)
+        .catch(() => false)
+        .then((gone) => {
+          releasePipes();
+          return gone;
+        });
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -125,7 +138,8 @@ export function runProcess(
       control.signal?.removeEventListener('abort', onAbort);
       let verified = true;
       if (killing) verified = await killing;
-      else if (pgid !== undefined && (timedOut || cancelled)) verified = await killGroup(pgid);
+      else if (pgid !== undefined && (timedOut || cancelled))
+        verified = await killGroup(pgid).catch(() => false);
       if (!verified) {
         stderr.push(Buffer.from(`\n[mcp-fleet] process group ${pgid} survived SIGKILL\n`));
       }

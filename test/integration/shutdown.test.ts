@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectClient, startAgent } from '../helpers/agentProcess.js';
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+describe('agent shutdown', () => {
+  it('kills the commands of calls in flight when it gets SIGTERM', async () => {
+    const agent = await startAgent();
+    const pidFile = join(agent.dir, 'pid');
+    const client = await connectClient(agent.url, agent.token);
+    const call = client
+      .callTool({
+        name: 'exec',
+        arguments: { command: `echo $$ > ${pidFile}; exec sleep 300`, timeout_s: 600 },
+      })
+      .catch((error: unknown) => error);
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(alive(pid)).toBe(true);
+
+    const exited = new Promise<number | null>((r) => agent.child.once('exit', (code) => r(code)));
+    agent.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await call;
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = !alive(pid);
+      if (!gone) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(gone).toBe(true);
+    await client.close().catch(() => {});
+  });
+});
