@@ -67,6 +67,8 @@ export interface WriteFileSpec {
   append?: boolean;
   ifSha256?: string;
   backup?: boolean;
+  /** Largest file an append may produce (existing size plus `data`); larger is FILE_TOO_LARGE. */
+  maxBytes: number;
 }
 
 export interface WriteFileResult {

@@ -60,8 +60,11 @@ export const readFileTool = defineTool({
 
 const Mode = z
   .string()
-  .regex(/^0?[0-7]{3,4}$/, 'mode is an octal string such as "0644"')
-  .describe('Octal permission bits, e.g. "0644". Default: keep the existing mode, or 0644.');
+  .regex(/^0?[0-7]{3}$/, 'mode is an octal string such as "0644" (no setuid/setgid/sticky bits)')
+  .describe(
+    'Octal permission bits, e.g. "0644" (no setuid/setgid/sticky bits). ' +
+      'Default: keep the existing mode (special bits included), or 0644.',
+  );
 
 export const writeFileTool = defineTool({
   name: 'write_file',
@@ -111,6 +114,7 @@ export const writeFileTool = defineTool({
       append: args.append,
       ifSha256: args.if_sha256,
       backup: args.backup,
+      maxBytes: ctx.policy.limits.max_file_bytes,
     });
     return { path: args.path, ...r };
   },

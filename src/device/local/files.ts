@@ -1,17 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
-import {
-  type FileHandle,
-  lstat,
-  open,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rename,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FleetError, fromSystemError } from '../../errors/index.js';
 import type {
@@ -78,10 +67,55 @@ export async function statPath(path: string): Promise<FileStat> {
   }
 }
 
-async function hashFile(path: string): Promise<string> {
+/** Chunk size for reads through an open handle (hashing, copying, reading for an append). */
+const IO_CHUNK = 256 * 1024;
+
+/**
+ * sha256 of everything an open handle holds, read from position 0 to end of file. Hashing
+ * through the handle (never reopening the path) ties the hash to the file that was checked.
+ * Returns null when more than `limit` bytes turn up (a file growing while it is hashed).
+ */
+async function hashHandle(handle: FileHandle, limit = Number.POSITIVE_INFINITY): Promise<string | null> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const buf = Buffer.allocUnsafe(IO_CHUNK);
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+    if (bytesRead === 0) return hash.digest('hex');
+    position += bytesRead;
+    if (position > limit) return null;
+    hash.update(buf.subarray(0, bytesRead));
+  }
+}
+
+/** Everything an open handle holds, or null when it is more than `limit` bytes. */
+async function readHandleBounded(handle: FileHandle, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let position = 0;
+  for (;;) {
+    const buf = Buffer.alloc(Math.min(IO_CHUNK, limit - position + 1));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+    if (bytesRead === 0) return Buffer.concat(chunks, position);
+    position += bytesRead;
+    if (position > limit) return null;
+    chunks.push(buf.subarray(0, bytesRead));
+  }
+}
+
+/** Copies everything `source` holds into `target` in chunks: memory stays bounded whatever the size. */
+async function copyHandle(source: FileHandle, target: FileHandle): Promise<void> {
+  const buf = Buffer.allocUnsafe(IO_CHUNK);
+  let position = 0;
+  for (;;) {
+    const { bytesRead } = await source.read(buf, 0, buf.length, position);
+    if (bytesRead === 0) return;
+    let written = 0;
+    while (written < bytesRead) {
+      const r = await target.write(buf, written, bytesRead - written, position + written);
+      written += r.bytesWritten;
+    }
+    position += bytesRead;
+  }
 }
 
 /**
@@ -128,7 +162,9 @@ async function readTail(handle: FileHandle, size: number, lines: number, maxByte
 export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult> {
   let handle: FileHandle;
   try {
-    handle = await open(spec.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: opening a FIFO (or a tty) would otherwise wait for a writer, pinning a libuv
+    // worker for good; four of those freeze every file operation. It is refused below instead.
+    handle = await open(spec.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     throw fromSystemError(error, spec.path);
   }
@@ -159,11 +195,71 @@ export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult>
       const { bytesRead } = await handle.read(data, 0, length, offset);
       data = data.subarray(0, bytesRead);
     }
-    const sha256 = s.size <= HASH_LIMIT_BYTES ? await hashFile(spec.path) : '';
+    // Through the same handle: the hash belongs to the file that was checked, not to whatever
+    // the path names by now.
+    const sha256 = s.size <= HASH_LIMIT_BYTES ? ((await hashHandle(handle, HASH_LIMIT_BYTES)) ?? '') : '';
     return { data, size: s.size, mtime: s.mtime.toISOString(), sha256, truncated };
   } finally {
     await handle.close();
   }
+}
+
+/** The existing target of a write: its metadata and, when it could be opened, a handle on it. */
+interface ExistingTarget {
+  stats: Stats;
+  handle: FileHandle | undefined;
+}
+
+/**
+ * Opens the current target of a write without following a symlink and without blocking on a
+ * FIFO, and checks that the descriptor is the file at `path` and a regular file. Undefined when
+ * there is no file to keep: nothing there (ENOENT), or a symlink (ELOOP), which rename(2)
+ * replaces rather than follows. Every later read of the old content goes through the handle.
+ */
+async function openExistingTarget(path: string, needContent: boolean): Promise<ExistingTarget | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    if ((code === 'EACCES' || code === 'EPERM') && !needContent) {
+      // A file we may replace but not read (write-only to us): only its mode and owner are kept.
+      return metadataOnly(path, error);
+    }
+    throw fromSystemError(error, path);
+  }
+  try {
+    const real = await descriptorPath(handle);
+    if (real !== null && real !== path) {
+      throw new FleetError(
+        'PATH_OUTSIDE_ROOTS',
+        `file changed while opening: ${path} now points at ${real}`,
+        {
+          path,
+        },
+      );
+    }
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${path}`, { path });
+    return { stats, handle };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function metadataOnly(path: string, openError: unknown): Promise<ExistingTarget | undefined> {
+  let stats: Stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fromSystemError(openError, path);
+  }
+  if (stats.isSymbolicLink()) return undefined;
+  if (!stats.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${path}`, { path });
+  return { stats, handle: undefined };
 }
 
 /**
@@ -174,53 +270,71 @@ export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult>
 export async function writeFileAtomic(spec: WriteFileSpec): Promise<WriteFileResult> {
   const dir = dirname(spec.path);
   const name = basename(spec.path);
-  let existing: Stats | undefined;
+  const needContent = spec.ifSha256 !== undefined || spec.append === true || spec.backup === true;
+  const existing = await openExistingTarget(spec.path, needContent);
   try {
-    existing = await stat(spec.path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(error, spec.path);
-  }
-  if (existing && !existing.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`);
+    // Only when needContent is false can an existing target come without a handle.
+    const source = existing?.handle;
 
-  if (spec.ifSha256 !== undefined) {
-    const current = existing ? await hashFile(spec.path) : null;
-    if (current !== spec.ifSha256.toLowerCase()) {
-      throw new FleetError(
-        'HASH_MISMATCH',
-        current === null
-          ? `if_sha256 given but ${spec.path} does not exist; nothing written`
-          : `${spec.path} has sha256 ${current}, not the expected ${spec.ifSha256}; nothing written`,
-        { path: spec.path, actual_sha256: current },
+    if (spec.ifSha256 !== undefined) {
+      const current = source ? await hashHandle(source) : null;
+      if (current !== spec.ifSha256.toLowerCase()) {
+        throw new FleetError(
+          'HASH_MISMATCH',
+          current === null
+            ? `if_sha256 given but ${spec.path} does not exist; nothing written`
+            : `${spec.path} has sha256 ${current}, not the expected ${spec.ifSha256}; nothing written`,
+          { path: spec.path, actual_sha256: current },
+        );
+      }
+    }
+
+    let data = spec.data;
+    if (spec.append && existing && source) {
+      const limit = spec.maxBytes - spec.data.length;
+      const tooLarge = () =>
+        new FleetError(
+          'FILE_TOO_LARGE',
+          `appending ${spec.data.length} bytes to ${spec.path} (${existing.stats.size} bytes) would pass the ` +
+            `limit of ${spec.maxBytes} bytes; nothing written`,
+          { path: spec.path, limit: spec.maxBytes },
+        );
+      if (limit < 0 || existing.stats.size > limit) throw tooLarge();
+      const old = await readHandleBounded(source, limit);
+      if (old === null) throw tooLarge(); // grew past the limit since the fstat
+      data = Buffer.concat([old, spec.data]);
+    }
+
+    let backupPath: string | null = null;
+    if (spec.backup && existing && source) {
+      backupPath = `${spec.path}.bak`;
+      await replaceWith(
+        dir,
+        `${name}.bak`,
+        (temp) => copyHandle(source, temp),
+        existing.stats.mode & 0o7777,
+        existing.stats,
       );
     }
-  }
 
-  let data = spec.data;
-  if (spec.append && existing) {
-    data = Buffer.concat([await readFile(spec.path), spec.data]);
+    const mode = spec.mode ?? (existing ? existing.stats.mode & 0o7777 : 0o644);
+    await replaceWith(dir, name, (temp) => temp.writeFile(data), mode, existing?.stats);
+    return {
+      bytes_written: spec.data.length,
+      size: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
+      created: !existing,
+      backup_path: backupPath,
+    };
+  } finally {
+    await existing?.handle?.close().catch(() => {});
   }
-
-  let backupPath: string | null = null;
-  if (spec.backup && existing) {
-    backupPath = `${spec.path}.bak`;
-    await replaceWith(dir, `${name}.bak`, await readFile(spec.path), existing.mode & 0o7777, existing);
-  }
-
-  const mode = spec.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
-  await replaceWith(dir, name, data, mode, existing);
-  return {
-    bytes_written: spec.data.length,
-    size: data.length,
-    sha256: createHash('sha256').update(data).digest('hex'),
-    created: !existing,
-    backup_path: backupPath,
-  };
 }
 
 async function replaceWith(
   dir: string,
   name: string,
-  data: Buffer,
+  fill: (temp: FileHandle) => Promise<void>,
   mode: number,
   owner: { uid: number; gid: number } | undefined,
 ): Promise<void> {
@@ -232,8 +346,9 @@ async function replaceWith(
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o600,
     );
-    await handle.writeFile(data);
-    await handle.chmod(mode);
+    await fill(handle);
+    // chown before chmod: Linux clears S_ISUID/S_ISGID on chown, so the other order would drop
+    // the setuid/setgid bits of a file being rewritten.
     if (owner) {
       try {
         await handle.chown(owner.uid, owner.gid);
@@ -241,6 +356,7 @@ async function replaceWith(
         // Keeping the owner needs privileges we may not have; the mode is kept regardless.
       }
     }
+    await handle.chmod(mode);
     await handle.sync();
     await handle.close();
     handle = undefined;

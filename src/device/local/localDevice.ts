@@ -1,3 +1,4 @@
+import type { StatsFs } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
 import { hostname, machine, networkInterfaces } from 'node:os';
 import type {
@@ -22,6 +23,28 @@ export interface LocalDeviceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How long one mount's statfs may take before the mount is left out of `diskUsage`. */
+export const STATFS_TIMEOUT_MS = 1000;
+
+/** Resolves with `promise`'s value, or with null when it rejects or `ms` pass first. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  return new Promise((resolve) => {
+    // unref: a statfs that never answers must not keep the process alive either.
+    const timer = setTimeout(() => resolve(null), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
+    );
+  });
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -35,6 +58,27 @@ async function exists(path: string): Promise<boolean> {
 export function createLocalDevice(options: LocalDeviceOptions = {}): Device {
   const env = options.env ?? process.env;
   let detected: Promise<DeviceCapabilities> | undefined;
+  /** statfs calls still running, by mountpoint: a later call waits on the same one again. */
+  const pendingStatfs = new Map<string, Promise<StatsFs>>();
+
+  /**
+   * statfs of one mount, or null when it fails or does not answer within STATFS_TIMEOUT_MS.
+   * statfs on a dead network mount (NFS, CIFS, FUSE) may never return, and it cannot be
+   * cancelled: the libuv worker thread running it may stay pinned until the kernel gives up.
+   * Leaving the mount out is still better than hanging the call. A statfs that is still
+   * pending is reused, never repeated, so one dead mount pins at most one worker however
+   * often the disks are asked for (the pool has four; all pinned would freeze all file I/O).
+   */
+  const statfsBounded = (mountpoint: string): Promise<StatsFs | null> => {
+    let pending = pendingStatfs.get(mountpoint);
+    if (pending === undefined) {
+      pending = statfs(mountpoint);
+      pendingStatfs.set(mountpoint, pending);
+      const settled = () => pendingStatfs.delete(mountpoint);
+      pending.then(settled, settled);
+    }
+    return within(pending, STATFS_TIMEOUT_MS);
+  };
 
   const detect = async (): Promise<DeviceCapabilities> => {
     const path = env.PATH ?? '';
@@ -56,21 +100,20 @@ export function createLocalDevice(options: LocalDeviceOptions = {}): Device {
     listDir: listDirectory,
     readFiles: readManyFiles,
     async diskUsage(mountpoints: readonly string[]): Promise<DiskUsage[]> {
+      // All at once: a dead mount costs one timeout in total, not one per mount.
+      const results = await Promise.all(mountpoints.map((mountpoint) => statfsBounded(mountpoint)));
       const out: DiskUsage[] = [];
-      for (const mountpoint of mountpoints) {
-        try {
-          const s = await statfs(mountpoint);
-          const total = s.blocks * s.bsize;
-          const free = s.bfree * s.bsize;
-          out.push({
-            mountpoint,
-            total_bytes: total,
-            used_bytes: total - free,
-            available_bytes: s.bavail * s.bsize,
-          });
-        } catch {
-          // A stale network mount or one we may not read: leave it out rather than hang the status.
-        }
+      for (const [index, s] of results.entries()) {
+        // Failed (a mount we may not read) or timed out (a stale network mount): left out.
+        if (s === null) continue;
+        const total = s.blocks * s.bsize;
+        const free = s.bfree * s.bsize;
+        out.push({
+          mountpoint: mountpoints[index] as string,
+          total_bytes: total,
+          used_bytes: total - free,
+          available_bytes: s.bavail * s.bsize,
+        });
       }
       return out;
     },
