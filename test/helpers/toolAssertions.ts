@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { AuditEntry } from '../../src/audit/index.js';
 import type { AgentHandle } from './agentProcess.js';
 
 /** A temp directory by its canonical path (/tmp may itself be a symlink). */
@@ -80,16 +81,8 @@ export function readPid(path: string): number {
   return pid;
 }
 
-export interface AuditLine {
-  time: string;
-  principal: string;
-  tool: string;
-  args: unknown;
-  outcome: 'ok' | 'error' | 'denied';
-  error_code?: string;
-  rule?: string;
-  duration_ms: number;
-}
+/** One line of the audit file: the entry the agent recorded, plus its time. */
+export type AuditLine = AuditEntry & { time: string };
 
 /** Every line of the agent's JSONL audit (empty when nothing was written yet). */
 export function readAudit(path: string): AuditLine[] {
