@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { type AgentConfig, AgentConfigSchema, defaultStateDir, loadYamlConfig } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
 import { hashToken, type TokenEntry } from './auth.js';
-import { isLoopbackHost } from './requestGuards.js';
 
 /** What the command line said; every field optional, flags beat environment beat file. */
 export interface AgentFlags {
@@ -94,4 +93,3 @@ export async function resolveAgentSettings(
   };
 }
 
-export const isLoopbackListen = (host: string) => isLoopbackHost(host);
