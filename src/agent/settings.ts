@@ -92,4 +92,3 @@ export async function resolveAgentSettings(
     logLevel: flags.logLevel ?? env.MCP_FLEET_LOG_LEVEL ?? config.log.level,
   };
 }
-
