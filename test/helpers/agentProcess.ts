@@ -119,3 +119,43 @@ export function writeFixture(dir: string, name: string, content: string | Buffer
   writeFileSync(path, content);
   return path;
 }
+
+/** This process's environment without the agent's own variables, so a test sets each of them. */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || key.startsWith('MCP_FLEET_') || key.startsWith('LISTEN_')) continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to its exit (killed after `timeoutMs`) and returns what it printed. */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 15_000): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mcp-fleet ${args.join(' ')} did not exit within ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

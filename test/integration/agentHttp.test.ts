@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AgentHandle,
   BIN,
+  cleanEnv,
   connectClient,
   type Era,
   freePort,
+  runCli,
   startAgent,
   tempDir,
 } from '../helpers/agentProcess.js';
@@ -90,15 +92,6 @@ const textOf = (result: { content?: unknown }): string =>
   (result.content as Array<{ type: string; text?: string }> | undefined)?.[0]?.text ?? '';
 
 /** process.env without anything that would configure the agent, so each test says what it means. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || key.startsWith('MCP_FLEET_') || key.startsWith('LISTEN_')) continue;
-    env[key] = value;
-  }
-  return env;
-}
-
 function waitForExit(
   child: ChildProcess,
   timeoutMs: number,
@@ -316,31 +309,18 @@ describe('garbage bodies', () => {
 describe('listening on a non-loopback address', () => {
   it('without a token exits 2 with one line on stderr about the token', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'agent', '--listen', `0.0.0.0:${port}`], {
-      env: { ...cleanEnv(), MCP_FLEET_STATE_DIR: tempDir() },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const run = await runCli(['agent', '--listen', `0.0.0.0:${port}`], {
+      ...cleanEnv(),
+      MCP_FLEET_STATE_DIR: tempDir(),
     });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    try {
-      const { code, signal } = await waitForExit(child, 15_000);
-      expect(signal).toBeNull();
-      expect(code).toBe(2);
-      expect(out).toBe('');
-      expect(err.endsWith('\n')).toBe(true);
-      const lines = err.trimEnd().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^mcp-fleet: refusing to serve on 0\.0\.0\.0 without a token/);
-      expect(lines[0]).toMatch(/MCP_FLEET_TOKEN/);
-    } finally {
-      await stopChild(child);
-    }
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.endsWith('\n')).toBe(true);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mcp-fleet: refusing to serve on 0\.0\.0\.0 without a token/);
+    expect(lines[0]).toMatch(/MCP_FLEET_TOKEN/);
   });
 
   it('with --insecure starts, warns that it serves WITHOUT authentication, and is stopped at once', async () => {

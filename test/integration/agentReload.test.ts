@@ -1,12 +1,16 @@
-import { spawn } from 'node:child_process';
 import { linkSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, BIN, connectClient, startAgent, tempDir } from '../helpers/agentProcess.js';
-
-const textOf = (result: { content?: unknown }): string =>
-  (result.content as Array<{ type: string; text?: string }> | undefined)?.[0]?.text ?? '';
+import {
+  type AgentHandle,
+  cleanEnv,
+  connectClient,
+  runCli,
+  startAgent,
+  tempDir,
+} from '../helpers/agentProcess.js';
+import { textOf } from '../helpers/toolAssertions.js';
 
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 
@@ -104,42 +108,15 @@ describe('config errors at start', () => {
     const dir = tempDir();
     const file = join(dir, 'agent.yaml');
     writeFileSync(file, 'listen: "nope"\npolicy:\n  exec:\n    mode: sometimes\n');
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !key.startsWith('MCP_FLEET_') && !key.startsWith('LISTEN_'))
-        env[key] = value;
-    }
-    const child = spawn(process.execPath, [BIN, 'agent', '--config', file], {
-      env: { ...env, MCP_FLEET_STATE_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    try {
-      const result = await new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no exit within 15 s: ${err}`)), 15_000);
-        child.once('exit', (code, signal) => {
-          clearTimeout(timer);
-          resolve({ code, signal });
-        });
-      });
-      expect(result).toEqual({ code: 2, signal: null });
-      expect(out).toBe('');
-      const lines = err.trimEnd().split('\n');
-      expect(lines[0]).toBe(`mcp-fleet: invalid config ${file}`);
-      expect(lines).toHaveLength(3);
-      expect(lines[1]).toMatch(new RegExp(`^${escapeRegExp(file)}:1:\\d+: listen: `));
-      expect(lines[2]).toMatch(new RegExp(`^${escapeRegExp(file)}:4:\\d+: policy\\.exec\\.mode: `));
-      expect(lines[2]).toMatch(/open/);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    const run = await runCli(['agent', '--config', file], { ...cleanEnv(), MCP_FLEET_STATE_DIR: dir });
+    expect({ code: run.code, signal: run.signal }).toEqual({ code: 2, signal: null });
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`mcp-fleet: invalid config ${file}`);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(new RegExp(`^${escapeRegExp(file)}:1:\\d+: listen: `));
+    expect(lines[2]).toMatch(new RegExp(`^${escapeRegExp(file)}:4:\\d+: policy\\.exec\\.mode: `));
+    expect(lines[2]).toMatch(/open/);
   });
 });
 

@@ -5,29 +5,14 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
 import { BIN, type Era, tempDir } from '../helpers/agentProcess.js';
+import { isGone, waitUntil } from '../helpers/toolAssertions.js';
 
 /** Environment for the spawned agent: only what it needs, state kept in a temp dir. */
 function agentEnv(dir: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MCP_FLEET_STATE_DIR: dir };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return true;
-}
+const waitUntilGone = (pid: number, timeoutMs: number) => waitUntil(() => isGone(pid), timeoutMs, 25);
 
 interface Case {
   era: Era;
@@ -112,7 +97,7 @@ describe.each(cases)('agent over stdio ($era era, config file: $withConfig)', ({
       expect(stderr).toContain('agent serving MCP on stdio');
     } finally {
       await client.close().catch(() => {});
-      if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (pid !== null && !isGone(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 });

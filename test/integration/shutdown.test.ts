@@ -2,15 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectClient, startAgent } from '../helpers/agentProcess.js';
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
-}
+import { isGone, waitUntil } from '../helpers/toolAssertions.js';
 
 describe('agent shutdown', () => {
   it('kills the commands of calls in flight when it gets SIGTERM', async () => {
@@ -25,18 +17,13 @@ describe('agent shutdown', () => {
       .catch((error: unknown) => error);
     for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    expect(alive(pid)).toBe(true);
+    expect(isGone(pid)).toBe(false);
 
     const exited = new Promise<number | null>((r) => agent.child.once('exit', (code) => r(code)));
     agent.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     await call;
-    let gone = false;
-    for (let i = 0; i < 100 && !gone; i++) {
-      gone = !alive(pid);
-      if (!gone) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(gone).toBe(true);
+    expect(await waitUntil(() => isGone(pid), 5000)).toBe(true);
     await client.close().catch(() => {});
   });
 });

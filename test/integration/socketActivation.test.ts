@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, connectClient, type Era, tempDir } from '../helpers/agentProcess.js';
+import { isGone } from '../helpers/toolAssertions.js';
 
 /** Opens a listening socket and starts a command with it as fd 3 and LISTEN_FDS=1, like systemd. */
 const LAUNCHER = resolve(import.meta.dirname, '../helpers/socketLauncher.mjs');
@@ -22,15 +23,6 @@ interface Launched {
   /** The launcher's own exit code (it exits with the agent's). */
   launcherExit: Promise<number | null>;
   stop(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -105,7 +97,7 @@ async function launch(agentArgs: string[], options: { token?: string } = {}): Pr
           launcher.kill('SIGKILL');
         });
       }
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (!isGone(pid)) process.kill(pid, 'SIGKILL');
     },
   };
 }
@@ -176,7 +168,7 @@ describe('socket activation (stand-in for systemd: no systemd as PID 1 here)', (
         expect(exit.at - lastRequest).toBeLessThan(10_000);
         expect(await withTimeout(agent.launcherExit, 5000, 'the launcher to exit')).toBe(0);
         expect(agent.stderr()).toContain('"msg":"idle, exiting"');
-        expect(isAlive(agent.agentPid)).toBe(false);
+        expect(isGone(agent.agentPid)).toBe(true);
       } finally {
         await agent.stop();
       }
@@ -197,7 +189,7 @@ describe('socket activation (stand-in for systemd: no systemd as PID 1 here)', (
       expect(result.structuredContent).toMatchObject({ exit_code: 0, timed_out: false });
       expect((result.structuredContent as { duration_ms: number }).duration_ms).toBeGreaterThanOrEqual(1900);
       expect(exitedEarly).toBe(false);
-      expect(isAlive(agent.agentPid)).toBe(true);
+      expect(isGone(agent.agentPid)).toBe(false);
       await client.close();
 
       const exit = await withTimeout(agent.exited, 10_000, 'the idle exit');
