@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterEach } from 'vitest';
 
 /** The built CLI; `npm test` builds first (pretest). */
 export const BIN = resolve(import.meta.dirname, '../../dist/src/bin/mcp-fleet.js');
@@ -158,4 +159,24 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * Per-test clients for a `describe` block: `connect()` opens one to the agent `getAgent()`
+ * returns (read when called, so it may be started in a `beforeAll`), and each is closed after
+ * its test.
+ */
+export function eraClients(getAgent: () => AgentHandle, era: Era): { connect(): Promise<Client> } {
+  let client: Client | undefined;
+  afterEach(async () => {
+    await client?.close().catch(() => {});
+    client = undefined;
+  });
+  return {
+    async connect() {
+      const agent = getAgent();
+      client = await connectClient(agent.url, agent.token, era);
+      return client;
+    },
+  };
 }

@@ -13,7 +13,13 @@ import {
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, connectClient, type Era, startAgent } from '../helpers/agentProcess.js';
+import {
+  type AgentHandle,
+  connectClient,
+  type Era,
+  eraClients,
+  startAgent,
+} from '../helpers/agentProcess.js';
 import {
   disposeAgent,
   errorCodeOf,
@@ -42,22 +48,13 @@ afterAll(async () => {
 });
 
 describe.each<Era>(['legacy', 'modern'])('file tools inside the roots (%s era)', (era) => {
-  let client: Client | undefined;
+  const { connect } = eraClients(() => agent, era);
   let dir: string;
 
   beforeAll(() => {
     dir = join(root, era);
     mkdirSync(dir);
   });
-  afterEach(async () => {
-    await client?.close().catch(() => {});
-    client = undefined;
-  });
-
-  const connect = async () => {
-    client = await connectClient(agent.url, agent.token, era);
-    return client;
-  };
 
   it('read_file returns the whole file with its size, mtime and sha256', async () => {
     const c = await connect();

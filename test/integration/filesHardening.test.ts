@@ -11,9 +11,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { CallToolResult, Client } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, connectClient, type Era, startAgent } from '../helpers/agentProcess.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentHandle, type Era, eraClients, startAgent } from '../helpers/agentProcess.js';
 import {
   disposeAgent,
   errorCodeOf,
@@ -52,22 +52,13 @@ async function answered(call: Promise<unknown>, ms = 5000): Promise<CallToolResu
 }
 
 describe.each<Era>(['legacy', 'modern'])('file tool hardening (%s era)', (era) => {
-  let client: Client | undefined;
+  const { connect } = eraClients(() => agent, era);
   let dir: string;
 
   beforeAll(() => {
     dir = join(root, era);
     mkdirSync(dir);
   });
-  afterEach(async () => {
-    await client?.close().catch(() => {});
-    client = undefined;
-  });
-
-  const connect = async () => {
-    client = await connectClient(agent.url, agent.token, era);
-    return client;
-  };
 
   it('read_file of a FIFO is NOT_A_FILE at once, however often, and the agent keeps answering', async () => {
     const c = await connect();

@@ -11,9 +11,15 @@ import {
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemStatusOutput } from '../../src/tools/index.js';
-import { type AgentHandle, connectClient, type Era, startAgent } from '../helpers/agentProcess.js';
+import {
+  type AgentHandle,
+  connectClient,
+  type Era,
+  eraClients,
+  startAgent,
+} from '../helpers/agentProcess.js';
 import {
   disposeAgent,
   errorCodeOf,
@@ -82,15 +88,7 @@ afterAll(async () => {
 });
 
 describe.each<Era>(['legacy', 'modern'])('system tools (%s era)', (era) => {
-  let client: Client | undefined;
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-  });
-  const connect = async () => {
-    client = await connectClient(agent.url, agent.token, era);
-    return client;
-  };
+  const { connect } = eraClients(() => agent, era);
 
   it('system_status describes this machine and the agent process, matching its output schema', async () => {
     const c = await connect();
