@@ -81,7 +81,8 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
       // A generated token has no config entry: keep it across reloads.
       const generated = settings.tokens.filter((t) => t.name === 'generated');
       next.tokens.push(...generated);
-      if (next.auditPath !== settings.auditPath) audit = makeAudit(next);
+      const auditKey = (x: AgentSettings) => JSON.stringify([x.auditPath, x.config.audit]);
+      if (auditKey(next) !== auditKey(settings)) audit = makeAudit(next);
       logger.level = next.logLevel;
       settings = next;
       logger.info({ config: settings.configPath }, 'config reloaded');
@@ -160,29 +161,22 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
           void close().then(() => exit(0));
         })
       : undefined;
-  const front: HttpFrontState = {
-    tokens: [],
-    insecure: false,
-    guards: { loopbackOnly: loopback, allowedHosts: [], allowedOrigins: [] },
-    maxBodyBytes: 0,
-  };
   const server: HttpServer = createHttpFront({
     // The Node adapter reads the body first and has its own limit (4 MiB unless told): give it
     // the configured one, or bodies between the two would be refused below the operator's limit.
     mcp: toNodeHandler(handler, { maxRequestBodySize }),
     logger,
     activity: idle,
-    state: () => {
-      front.tokens = settings.tokens;
-      front.insecure = settings.insecure;
-      front.guards = {
+    state: (): HttpFrontState => ({
+      tokens: settings.tokens,
+      insecure: settings.insecure,
+      guards: {
         loopbackOnly: loopback,
         allowedHosts: settings.config.allowed_hosts,
         allowedOrigins: settings.config.allowed_origins,
-      };
-      front.maxBodyBytes = maxRequestBodySize; // fixed at start, like the SDK handler's own limit
-      return front;
-    },
+      },
+      maxBodyBytes: maxRequestBodySize, // fixed at start, like the SDK handler's own limit
+    }),
   });
   server.requestTimeout = 0; // long exec calls stream for as long as their own timeout allows
   server.headersTimeout = 30_000;

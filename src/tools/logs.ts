@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { FleetError } from '../errors/index.js';
-import { runArgv, safeName } from './runArgv.js';
+import { runArgv, safeName, UNIT_NAME } from './runArgv.js';
 import { defineTool } from './toolDef.js';
-
-const UNIT = /^[A-Za-z0-9@._:\\-]{1,255}$/;
 
 /** Output lines, without the truncation marker the output cap may have put in the middle. */
 function withoutMarker(text: string): string[] {
@@ -56,7 +54,7 @@ export const logsTool = defineTool({
         'journald is not available on this device; give a log file instead',
       );
     }
-    const unit = args.unit === undefined ? undefined : safeName('unit', args.unit, UNIT);
+    const unit = args.unit === undefined ? undefined : safeName('unit', args.unit, UNIT_NAME);
     return { ...args, unit, journald: true };
   },
   async run(args, ctx) {

@@ -5,7 +5,7 @@ import type { Device } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 import { evaluatePath, evaluateTool, type Policy } from '../policy/index.js';
 import type { ListedTool, ToolCatalog } from './catalog.js';
-import type { AnyToolDef, ToolContext } from './toolDef.js';
+import type { ToolContext } from './toolDef.js';
 
 export interface ToolCallResult {
   [key: string]: unknown;
@@ -34,8 +34,6 @@ export interface PipelineDeps {
 export interface ToolPipeline {
   /** The wire listing: tools the device can serve and the policy lets somebody call. */
   list(): Promise<ListedTool[]>;
-  /** The catalogue entry for `name` if it exists and the device can serve it. */
-  find(name: string): Promise<AnyToolDef | undefined>;
   call(name: string, rawArgs: unknown, options: CallOptions): Promise<ToolCallResult>;
   /**
    * Cancels every call in flight (their process groups are killed) and resolves when they
@@ -190,5 +188,5 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
     clearTimeout(timer);
   }
 
-  return { find, call, list, drain };
+  return { call, list, drain };
 }

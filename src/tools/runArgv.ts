@@ -23,6 +23,9 @@ export async function runArgv(ctx: ToolContext, argv: string[], stdin?: string):
   return result;
 }
 
+/** A systemd unit name (systemctl, journalctl -u). */
+export const UNIT_NAME = /^[A-Za-z0-9@._:\\-]{1,255}$/;
+
 /** A word that becomes one argv element of a system command; a leading `-` would be an option. */
 export function safeName(kind: string, value: string, pattern: RegExp): string {
   if (value.startsWith('-') || !pattern.test(value)) {

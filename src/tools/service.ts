@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { FleetError } from '../errors/index.js';
-import { runArgv, safeName } from './runArgv.js';
+import { runArgv, safeName, UNIT_NAME } from './runArgv.js';
 import { defineTool } from './toolDef.js';
 
-const UNIT = /^[A-Za-z0-9@._:\\-]{1,255}$/;
 const SHOW = ['ActiveState', 'SubState', 'LoadState', 'UnitFileState', 'Description'] as const;
 
 /** `systemctl show` output (`Key=value` lines) as a map. */
@@ -45,7 +44,7 @@ export const serviceTool = defineTool({
   isReadOnlyCall: (args) => args.action === 'status',
   requires: 'systemd',
   async prepare(args) {
-    return { ...args, unit: safeName('unit', args.unit, UNIT) };
+    return { ...args, unit: safeName('unit', args.unit, UNIT_NAME) };
   },
   async run(args, ctx) {
     const base = ['systemctl', ...(args.user ? ['--user'] : [])];
