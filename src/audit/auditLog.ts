@@ -10,6 +10,10 @@ export interface AuditEntry {
   error_code?: string;
   rule?: string;
   duration_ms: number;
+  /** Hub calls: the target expression as the client gave it. */
+  targets?: string;
+  /** Hub calls: each device's outcome, `ok` or an error code. */
+  devices?: Record<string, string>;
 }
 
 export interface AuditSink {

@@ -22,7 +22,17 @@ export type FleetErrorCode =
   | 'UNAVAILABLE'
   | 'INVALID_ARGUMENT'
   | 'IO_ERROR'
-  | 'LISTEN_REFUSED';
+  | 'LISTEN_REFUSED'
+  /** A hub target expression that names nothing or cannot be parsed. */
+  | 'INVALID_TARGETS'
+  /** The hub's heartbeat says the device is down: the call fails fast instead of waiting. */
+  | 'DEVICE_DOWN'
+  /** The fan-out's overall deadline passed before this device answered. */
+  | 'DEADLINE'
+  /** A downstream MCP server answered with a protocol error or something unreadable. */
+  | 'UPSTREAM_ERROR'
+  | 'RATE_LIMITED'
+  | 'UNAUTHORIZED';
 
 export class FleetError<D extends Record<string, unknown> = Record<string, unknown>> extends Error {
   readonly code: FleetErrorCode;
@@ -43,7 +53,9 @@ export function isOperatorError(error: unknown): error is FleetError {
     (error.code === 'CONFIG_INVALID' ||
       error.code === 'CONFIG_NOT_FOUND' ||
       error.code === 'USAGE' ||
-      error.code === 'LISTEN_REFUSED')
+      error.code === 'LISTEN_REFUSED' ||
+      error.code === 'INVALID_TARGETS' ||
+      error.code === 'UNAUTHORIZED')
   );
 }
 

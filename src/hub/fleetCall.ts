@@ -1,0 +1,291 @@
+import { performance } from 'node:perf_hooks';
+import type { AuditSink } from '../audit/index.js';
+import { FleetError } from '../errors/index.js';
+import type { ToolCallResult } from '../tools/index.js';
+import { evaluateAccess } from './access.js';
+import { type FanoutEntry, fanOut } from './fanout.js';
+import type { Fleet } from './fleet.js';
+import type { DeviceInfo, DevicesResult, FleetEntry, FleetResult, FleetToolDef } from './fleetTools.js';
+import type { FleetConfig, Role } from './inventory/index.js';
+import { renderFleetResult, summarize } from './render.js';
+import { resolveTargets } from './targets.js';
+import { isUnreachable } from './unreachable.js';
+
+/** Who is calling, as the hub's access checks see it. */
+export interface Principal {
+  name: string;
+  role: Role;
+  /** Target expression bounding what this principal may reach. */
+  targets: string;
+  ratePerMinute: number;
+}
+
+export interface FleetCallDeps {
+  fleet: Fleet;
+  config: () => FleetConfig;
+  audit: AuditSink;
+  now?: () => number;
+}
+
+export interface FleetCallOptions {
+  principal: Principal;
+  signal: AbortSignal;
+  progress?: (message: string) => void;
+}
+
+interface DeviceValue {
+  result?: Record<string, unknown>;
+  text: string;
+  error?: { code: string; message: string };
+}
+
+const ERROR_TEXT = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;
+
+/** An agent's tool error is a text `CODE: message (rule r)`; its code is kept for the summary. */
+function agentError(result: ToolCallResult): { code: string; message: string } {
+  const text = result.content.map((c) => c.text).join('\n');
+  const match = ERROR_TEXT.exec(text);
+  return match?.[1] && match[2] !== undefined
+    ? { code: match[1], message: match[2] }
+    : { code: 'TOOL_ERROR', message: text || 'the tool failed' };
+}
+
+function toolError(code: string, message: string): ToolCallResult {
+  return { content: [{ type: 'text', text: `${code}: ${message}` }], isError: true };
+}
+
+/** Seconds the device itself may spend on this call, when the arguments ask for a long one (exec, logs). */
+function requestedMs(args: Record<string, unknown>): number {
+  const t = args.timeout_s;
+  return typeof t === 'number' && Number.isFinite(t) && t > 0 ? t * 1000 : 0;
+}
+
+/** The devices of `targets` the principal may reach, and those it may not. */
+function split(
+  names: string[],
+  principal: Principal,
+  fleet: Fleet,
+): { allowed: string[]; refused: Map<string, string> } {
+  const refused = new Map<string, string>();
+  if (principal.role === 'admin' || principal.targets === 'all') return { allowed: names, refused };
+  let reach: Set<string>;
+  try {
+    reach = new Set(resolveTargets(principal.targets, fleet.universe()));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    for (const n of names)
+      refused.set(n, `the targets of principal ${principal.name} do not resolve: ${why}`);
+    return { allowed: [], refused };
+  }
+  const allowed = names.filter((n) => reach.has(n));
+  for (const n of names) {
+    if (!reach.has(n))
+      refused.set(n, `principal ${principal.name} may not reach ${n} (rule principal.targets)`);
+  }
+  return { allowed, refused };
+}
+
+/**
+ * One upstream call of a fleet tool: validate → role → targets (resolved, then bounded by the
+ * principal's own) → fan-out (health gate, per-device timeout, overall deadline, cancellation)
+ * → one entry per device and a grouped text → one audit line with every device's outcome.
+ */
+export async function callFleetTool(
+  def: FleetToolDef,
+  raw: unknown,
+  options: FleetCallOptions,
+  deps: FleetCallDeps,
+): Promise<ToolCallResult> {
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  const name = def.wire.name;
+  let targets = '';
+  const audit = (outcome: 'ok' | 'error' | 'denied', extra: Record<string, unknown> = {}) =>
+    deps.audit.record({
+      principal: options.principal.name,
+      tool: name,
+      args: raw,
+      outcome,
+      targets,
+      duration_ms: Math.round(now() - started),
+      ...extra,
+    });
+  try {
+    const parsed = def.parse(raw);
+    targets = parsed.targets;
+    const decision = evaluateAccess({
+      role: options.principal.role,
+      tool: name,
+      readOnly: def.isReadOnlyCall(parsed.deviceArgs),
+    });
+    if (decision.decision === 'deny') {
+      await audit('denied', { error_code: 'POLICY_DENIED', rule: decision.ruleId });
+      return toolError('POLICY_DENIED', `${decision.reason} (rule ${decision.ruleId})`);
+    }
+    const names = resolveTargets(parsed.targets, deps.fleet.universe());
+    const { allowed, refused } = split(names, options.principal, deps.fleet);
+
+    if (def.agentTool === null) {
+      const devices = allowed.map((n) => deviceInfo(deps.fleet, n));
+      const output: DevicesResult = { summary: devicesSummary(devices), devices };
+      await audit('ok');
+      return { content: [{ type: 'text', text: renderDevices(devices) }], structuredContent: output };
+    }
+
+    const config = deps.config();
+    const longest = requestedMs(parsed.deviceArgs);
+    const perDevice = (device: string) =>
+      Math.max(deps.fleet.device(device)?.timeoutMs ?? config.fanout.device_timeout_s * 1000, longest + 5000);
+    let done = 0;
+    const tool = def.agentTool;
+    const entries = await fanOut<DeviceValue>(
+      allowed,
+      async (device, signal) => {
+        try {
+          const gate = deps.fleet.health.gate(device);
+          if (gate) throw gate;
+          const endpoint = deps.fleet.endpoint(device);
+          if (!endpoint) throw new FleetError('NOT_FOUND', `${device} is no longer in the inventory`);
+          const t0 = now();
+          let result: ToolCallResult;
+          try {
+            result = await endpoint.callTool(tool, parsed.deviceArgs, {
+              signal,
+              timeoutMs: perDevice(device),
+              ...(options.progress && allowed.length === 1 ? { onProgress: options.progress } : {}),
+            });
+          } catch (error) {
+            if (!signal.aborted) {
+              deps.fleet.health.record(device, {
+                ok: false,
+                error: error instanceof Error ? error.message : String(error),
+                unreachable: isUnreachable(error),
+              });
+            }
+            throw error;
+          }
+          deps.fleet.health.record(device, { ok: true, latencyMs: now() - t0 });
+          const text = result.content.map((c) => c.text).join('\n');
+          if (result.isError) return { text, error: agentError(result) };
+          return { text, ...(result.structuredContent ? { result: result.structuredContent } : {}) };
+        } finally {
+          done++;
+          if (options.progress && allowed.length > 1)
+            options.progress(`${done}/${allowed.length} devices done`);
+        }
+      },
+      {
+        concurrency: config.fanout.concurrency,
+        perDeviceTimeoutMs: perDevice,
+        deadlineMs: Math.max(config.fanout.deadline_s * 1000, longest + 10_000),
+        signal: options.signal,
+        now,
+      },
+    );
+    for (const e of entries) {
+      if (e.error?.code === 'TIMEOUT') {
+        deps.fleet.health.record(e.device, { ok: false, error: e.error.message, unreachable: false });
+      }
+    }
+    const results = merge(names, entries, refused);
+    const texts = new Map(entries.map((e) => [e.device, e.value?.text ?? '']));
+    const renderEntries = results.map((r) => ({
+      device: r.device,
+      ok: r.ok,
+      ...(r.ok ? { text: texts.get(r.device) ?? '' } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    }));
+    const output: FleetResult = { summary: summarize(renderEntries), tool: name, targets, results };
+    const outcomes = Object.fromEntries(
+      results.map((r) => [r.device, r.ok ? 'ok' : (r.error?.code ?? 'error')]),
+    );
+    const anyOk = results.some((r) => r.ok);
+    await audit(anyOk || results.length === 0 ? 'ok' : 'error', { devices: outcomes });
+    return {
+      content: [{ type: 'text', text: renderFleetResult(renderEntries) }],
+      structuredContent: output,
+    };
+  } catch (error) {
+    const fleet = error instanceof FleetError ? error : undefined;
+    const code = fleet?.code ?? 'INTERNAL';
+    await audit('error', { error_code: code });
+    if (!fleet) throw error;
+    return toolError(code, fleet.message);
+  }
+}
+
+/** Entries in target order: refused ones (principal) and fanned-out ones, an agent's tool error counted as a failure. */
+function merge(
+  names: string[],
+  entries: FanoutEntry<DeviceValue>[],
+  refused: Map<string, string>,
+): FleetEntry[] {
+  const byDevice = new Map(entries.map((e) => [e.device, e]));
+  return names.map((device): FleetEntry => {
+    const why = refused.get(device);
+    if (why !== undefined)
+      return { device, ok: false, duration_ms: 0, error: { code: 'POLICY_DENIED', message: why } };
+    const e = byDevice.get(device);
+    if (!e) return { device, ok: false, duration_ms: 0, error: { code: 'INTERNAL', message: 'no result' } };
+    if (!e.ok)
+      return {
+        device,
+        ok: false,
+        duration_ms: Math.round(e.duration_ms),
+        error: e.error ?? { code: 'INTERNAL', message: 'failed' },
+      };
+    const value = e.value;
+    if (value?.error)
+      return { device, ok: false, duration_ms: Math.round(e.duration_ms), error: value.error };
+    return {
+      device,
+      ok: true,
+      duration_ms: Math.round(e.duration_ms),
+      ...(value?.result ? { result: value.result } : {}),
+    };
+  });
+}
+
+function deviceInfo(fleet: Fleet, name: string): DeviceInfo {
+  const d = fleet.device(name);
+  const h = fleet.health.get(name);
+  const c = d?.connector;
+  return {
+    name,
+    tags: d?.tags ?? [],
+    source: d?.source ?? 'config',
+    connector: c?.kind ?? 'unknown',
+    address: c?.kind === 'agent' ? c.url : c?.kind === 'chained' ? `${c.hub}:${c.remote}` : null,
+    description: d?.description ?? null,
+    state: h?.state ?? 'unknown',
+    since: h?.since ?? null,
+    last_seen: h?.last_seen ?? null,
+    latency_ms: h?.latency_ms === null || h?.latency_ms === undefined ? null : Math.round(h.latency_ms),
+    last_error: h?.last_error ?? null,
+  };
+}
+
+function devicesSummary(devices: DeviceInfo[]): string {
+  if (devices.length === 0) return 'no devices';
+  const counts = new Map<string, number>();
+  for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
+  const parts = ['up', 'degraded', 'down', 'unknown']
+    .filter((s) => counts.get(s))
+    .map((s) => `${counts.get(s)} ${s}`);
+  return `${devices.length} device${devices.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+/** One line per device: the listing stays compact for the model even for a large fleet. */
+function renderDevices(devices: DeviceInfo[]): string {
+  const lines = devices.map((d) => {
+    const tags = d.tags.length ? ` [${d.tags.join(',')}]` : '';
+    const state =
+      d.state === 'down'
+        ? `down since ${d.since}${d.last_error ? `: ${d.last_error}` : ''}`
+        : d.state === 'up' || d.state === 'degraded'
+          ? `${d.state}${d.latency_ms !== null ? ` ${d.latency_ms} ms` : ''}`
+          : d.state;
+    return `${d.name}${tags} ${d.connector}: ${state}`;
+  });
+  return [devicesSummary(devices), ...lines].join('\n');
+}

@@ -1,0 +1,307 @@
+import { watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Server } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { generateToken, hashToken, isLoopbackHost, type TokenEntry } from '../agent/index.js';
+import { type AuditSink, createAuditLog, noAudit } from '../audit/index.js';
+import { createLocalDevice, type Device } from '../device/index.js';
+import { FleetError } from '../errors/index.js';
+import { createLogger, type Logger } from '../log/index.js';
+import { createToolCatalog } from '../tools/index.js';
+import { packageVersion } from '../version.js';
+import {
+  createEnrolledStore,
+  createJoinTokenStore,
+  enrolledPath,
+  handleEnroll,
+  joinTokensPath,
+} from './enroll/index.js';
+import { createFleet } from './fleet.js';
+import { createFleetTools } from './fleetTools.js';
+import { createHubServerFactory } from './hubServer.js';
+import { type HubFlags, type HubSettings, principalsOf, resolveHubSettings } from './hubSettings.js';
+import { type Inventory, loadInventory } from './inventory/index.js';
+import { createRateLimiter } from './rateLimit.js';
+import { createServerSet } from './serverSet.js';
+import { createUpstream } from './upstreamHttp.js';
+
+export interface HubOptions extends HubFlags {
+  /** Serve this machine in-process under this device name (`mcp-fleet up`). */
+  localDevice?: string;
+  /** Extra admin principals whose tokens are kept elsewhere (the `up` token). */
+  extraTokens?: TokenEntry[];
+}
+
+export interface RunningHub {
+  url: string | null;
+  /** The token generated for this run, if no principal had one (printed once by the caller). */
+  generatedToken: string | undefined;
+  settings: HubSettings;
+  reload(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface HubDeps {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+/** Starts `mcp-fleet hub`: the fleet behind one MCP endpoint, over Streamable HTTP or stdio. */
+export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<RunningHub> {
+  const env = deps.env ?? process.env;
+  const version = packageVersion();
+  const configFile = options.config ?? env.MCP_FLEET_HUB_CONFIG ?? null;
+
+  // State dir first (it holds the enrolled devices the inventory joins), from a first read of the config.
+  const first = await loadInventory({
+    file: configFile,
+    env,
+    ...(options.localDevice ? { localDevice: options.localDevice } : {}),
+  });
+  const settings = resolveHubSettings(options, first.config, env);
+  const logger = deps.logger ?? createLogger({ level: settings.logLevel, name: 'mcp-fleet-hub' });
+  const enrolled = createEnrolledStore(enrolledPath(settings.stateDir));
+  const joinTokens = createJoinTokenStore(joinTokensPath(settings.stateDir));
+
+  const load = async (): Promise<Inventory> =>
+    loadInventory({
+      file: settings.configPath,
+      env,
+      enrolled: await enrolled.load(),
+      ...(options.localDevice ? { localDevice: options.localDevice } : {}),
+    });
+  let inventory = await load();
+
+  const makeAudit = (inv: Inventory): AuditSink =>
+    settings.auditPath && inv.config.audit.enabled
+      ? createAuditLog({
+          path: settings.auditPath,
+          maxBytes: inv.config.audit.max_bytes,
+          keep: inv.config.audit.keep,
+          onError: (error) => logger.error({ err: error }, 'audit write failed'),
+        })
+      : noAudit;
+  let audit = makeAudit(inventory);
+
+  const catalog = createToolCatalog({
+    status: { self: () => ({ version, pid: process.pid, rss_bytes: process.memoryUsage.rss() }) },
+  });
+  const fleetTools = createFleetTools(catalog);
+  const localDevices = new Map<string, Device>();
+  const localDevice = (name: string) => {
+    let device = localDevices.get(name);
+    if (!device) {
+      device = createLocalDevice({ name, env });
+      localDevices.set(name, device);
+    }
+    return device;
+  };
+
+  // List changes are coalesced: a reload that touches many devices is one notification.
+  const instances = new Set<Server>();
+  let notifyTimer: NodeJS.Timeout | undefined;
+  let upstreamNotify: (() => void) | undefined;
+  const listChanged = () => {
+    clearTimeout(notifyTimer);
+    notifyTimer = setTimeout(() => {
+      upstreamNotify?.();
+      for (const server of instances) {
+        void server.sendToolListChanged().catch(() => {});
+        void server.sendResourceListChanged().catch(() => {});
+        void server.sendPromptListChanged().catch(() => {});
+      }
+    }, 100);
+    notifyTimer.unref();
+  };
+
+  const fleet = createFleet(
+    {
+      clientName: 'mcp-fleet-hub',
+      clientVersion: version,
+      env,
+      logger,
+      catalog,
+      localDevice,
+      render: (tool, result) => catalog.tools.get(tool)?.render(result) ?? JSON.stringify(result),
+      onDevicesChanged: listChanged,
+      onHealthChange: (device, health) =>
+        logger.info(
+          { device, state: health.state, last_error: health.last_error },
+          'device presence changed',
+        ),
+    },
+    inventory,
+  );
+  await fleet.apply(inventory);
+  const servers = createServerSet({ env, logger, onChange: listChanged });
+  await servers.apply(inventory.config, inventory.file);
+
+  // A token generated for this run (no principal had one) is kept across reloads.
+  let generated: TokenEntry[] = [];
+  let access = principalsOf(inventory.config, env, options.extraTokens);
+  const rateLimiter = createRateLimiter();
+  const factory = createHubServerFactory({
+    name: 'mcp-fleet-hub',
+    version,
+    fleet,
+    config: () => inventory.config,
+    fleetTools,
+    passthrough: () => servers.passthrough(),
+    servers: () => servers.servers(),
+    audit: { record: (entry) => audit.record(entry) },
+    rateLimiter,
+    principal: (name) => access.principals.get(name),
+    logger,
+  });
+
+  const reload = async (): Promise<boolean> => {
+    try {
+      const next = await load();
+      const before = JSON.stringify([...inventory.devices.keys(), inventory.config.compat]);
+      if (JSON.stringify([next.config.audit]) !== JSON.stringify([inventory.config.audit]))
+        audit = makeAudit(next);
+      inventory = next;
+      access = principalsOf(next.config, env, [...(options.extraTokens ?? []), ...generated]);
+      await fleet.apply(next);
+      await servers.apply(next.config, next.file);
+      logger.level = next.config.log.level;
+      if (before !== JSON.stringify([...next.devices.keys(), next.config.compat])) listChanged();
+      logger.info({ config: settings.configPath, devices: next.devices.size }, 'inventory reloaded');
+      return true;
+    } catch (error) {
+      const message = error instanceof FleetError ? error.message : String(error);
+      logger.error(`inventory reload refused, the previous one stays in force: ${message}`);
+      return false;
+    }
+  };
+
+  const watchers: ReturnType<typeof watch>[] = [];
+  let debounce: NodeJS.Timeout | undefined;
+  const watchFile = (path: string) => {
+    const file = basename(path);
+    try {
+      // Watch the directory: editors and atomic writers replace files by rename.
+      const w = watch(dirname(path), (_event, name) => {
+        if (name !== file) return;
+        clearTimeout(debounce);
+        debounce = setTimeout(() => void reload(), 150);
+      });
+      w.on('error', (error) => logger.warn({ err: error }, 'watch failed; SIGHUP still reloads'));
+      watchers.push(w);
+    } catch (error) {
+      logger.warn({ err: error, path }, 'cannot watch; SIGHUP still reloads');
+    }
+  };
+  if (settings.configPath) watchFile(settings.configPath);
+  watchFile(enrolled.path);
+  const onHup = () => void reload();
+  process.on('SIGHUP', onHup);
+
+  let generatedToken: string | undefined;
+  let closeTransport: () => Promise<void>;
+  let url: string | null = null;
+
+  if (options.stdio) {
+    const stdioName = inventory.config.stdio_principal ?? 'stdio';
+    const handle = serveStdio(
+      () => {
+        const server = factory({ authInfo: { token: '', clientId: stdioName, scopes: [] } as never });
+        instances.add(server);
+        server.onclose = () => instances.delete(server);
+        return server;
+      },
+      { onerror: (error) => logger.debug({ err: error }, 'stdio') },
+    );
+    const stop = () => {
+      for (const w of watchers) w.close();
+    };
+    process.stdin.once('end', stop);
+    process.stdin.once('close', stop);
+    closeTransport = () => handle.close();
+    logger.info({ version, devices: inventory.devices.size }, 'hub serving MCP on stdio');
+  } else {
+    const loopback = isLoopbackHost(settings.listen.host);
+    if (access.tokens.length === 0) {
+      if (settings.insecure) {
+        logger.warn(
+          '!!! --insecure: serving WITHOUT authentication; anyone who can reach this port controls the fleet !!!',
+        );
+      } else if (!loopback) {
+        throw new FleetError(
+          'LISTEN_REFUSED',
+          `refusing to serve on ${settings.listen.host} without a principal token: add principals to fleet.yaml ` +
+            'or set MCP_FLEET_TOKEN (or --insecure, not recommended)',
+        );
+      } else {
+        generatedToken = generateToken();
+        generated = [{ name: 'admin', sha256: hashToken(generatedToken) }];
+        access = principalsOf(inventory.config, env, [...(options.extraTokens ?? []), ...generated]);
+      }
+    }
+    const upstream = createUpstream({
+      factory,
+      logger,
+      state: () => ({
+        tokens: access.tokens,
+        insecure: settings.insecure,
+        guards: {
+          loopbackOnly: loopback,
+          allowedHosts: inventory.config.allowed_hosts,
+          allowedOrigins: inventory.config.allowed_origins,
+        },
+        maxBodyBytes: inventory.config.max_body_bytes,
+      }),
+      enroll: (body) =>
+        handleEnroll(body, {
+          joinTokens,
+          enrolled,
+          reservedNames: () => new Set(fleet.devices().map((d) => d.name)),
+          onEnrolled: (name) => {
+            logger.info({ device: name }, 'device enrolled');
+            void reload();
+          },
+        }),
+      health: () => ({ devices: fleet.devices().length }),
+    });
+    upstreamNotify = () => upstream.notifyListChanged();
+    await new Promise<void>((resolve, reject) => {
+      upstream.server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(error.code ?? '')
+            ? new FleetError(
+                'LISTEN_REFUSED',
+                `cannot listen on ${settings.listen.host}:${settings.listen.port}: ${error.code}`,
+              )
+            : error,
+        ),
+      );
+      upstream.server.listen(settings.listen.port, settings.listen.host, resolve);
+    });
+    const address = upstream.server.address();
+    url =
+      address && typeof address === 'object'
+        ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/mcp`
+        : null;
+    closeTransport = () => upstream.close();
+    logger.info({ url, version, devices: inventory.devices.size }, 'hub listening');
+  }
+
+  let closed = false;
+  return {
+    url,
+    generatedToken,
+    settings,
+    reload,
+    async close() {
+      if (closed) return;
+      closed = true;
+      process.off('SIGHUP', onHup);
+      for (const w of watchers) w.close();
+      clearTimeout(debounce);
+      clearTimeout(notifyTimer);
+      await closeTransport().catch(() => {});
+      await fleet.close();
+      await servers.close();
+    },
+  };
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { type AuthInfo, createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
+import { checkRequest, type GuardOptions, type TokenEntry, verifyBearer } from '../agent/index.js';
+import type { Logger } from '../log/index.js';
+
+export interface UpstreamState {
+  /** Principals' token hashes (name = principal). Empty with `insecure`: no auth at all. */
+  tokens: readonly TokenEntry[];
+  insecure: boolean;
+  guards: GuardOptions;
+  maxBodyBytes: number;
+}
+
+export interface UpstreamDeps {
+  factory: (ctx: { authInfo?: AuthInfo }) => Server;
+  state: () => UpstreamState;
+  logger: Logger;
+  /** `POST /enroll`: the join token in the body is the credential, so no bearer is asked for. */
+  enroll?: (body: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+  /** What `GET /healthz` reports beside `status: ok`. */
+  health?: () => Record<string, unknown>;
+  /** Legacy (2025-era) sessions kept at most; the idlest is closed to make room. */
+  maxSessions?: number;
+  sessionIdleMs?: number;
+}
+
+export interface Upstream {
+  server: HttpServer;
+  /** Tells every open client that tools, resources or prompts changed. */
+  notifyListChanged(): void;
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: NodeStreamableHTTPServerTransport;
+  server: Server;
+  principal: string;
+  lastUsed: number;
+}
+
+const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The hub's HTTP face. 2026-07-28 requests go to the SDK's stateless handler; 2025-era clients
+ * get real sessions (the SDK's sessionful transport), because only a session has the stream on
+ * which a legacy client hears `list_changed` when the inventory changes. Host/Origin checks,
+ * the body limit and bearer auth come first, and a session answers only the principal that
+ * opened it.
+ */
+export function createUpstream(deps: UpstreamDeps): Upstream {
+  const maxSessions = deps.maxSessions ?? 1000;
+  const idleMs = deps.sessionIdleMs ?? 30 * 60_000;
+  const sessions = new Map<string, Session>();
+  const modern = createMcpHandler(
+    (ctx) => deps.factory({ ...(ctx.authInfo ? { authInfo: ctx.authInfo } : {}) }),
+    {
+      legacy: 'reject',
+      maxRequestBodySize: deps.state().maxBodyBytes,
+      onerror: (error) => deps.logger.debug({ err: error }, 'mcp handler'),
+    },
+  );
+  const modernNode = toNodeHandler(modern, { maxRequestBodySize: deps.state().maxBodyBytes });
+
+  function evict(now: number): void {
+    for (const [id, s] of sessions) {
+      if (now - s.lastUsed > idleMs) void s.transport.close().catch(() => {});
+      else if (sessions.size < maxSessions) break;
+      sessions.delete(id);
+    }
+    while (sessions.size >= maxSessions) {
+      const [id, s] = sessions.entries().next().value as [string, Session];
+      sessions.delete(id);
+      void s.transport.close().catch(() => {});
+    }
+  }
+
+  async function legacy(
+    req: IncomingMessage & { auth?: AuthInfo },
+    res: ServerResponse,
+    body: unknown,
+    principal: string,
+  ) {
+    const sid = req.headers['mcp-session-id'];
+    if (typeof sid === 'string' && sid) {
+      const session = sessions.get(sid);
+      if (!session || session.principal !== principal) {
+        return reply(res, 404, rpcError(-32001, 'Session not found'));
+      }
+      session.lastUsed = Date.now();
+      // Re-insert so the map stays ordered from least to most recently used.
+      sessions.delete(sid);
+      sessions.set(sid, session);
+      return session.transport.handleRequest(req, res, body);
+    }
+    const isInit = Array.isArray(body)
+      ? body.some((m) => (m as { method?: unknown })?.method === 'initialize')
+      : (body as { method?: unknown } | undefined)?.method === 'initialize';
+    if (req.method !== 'POST' || !isInit) {
+      return reply(res, 400, rpcError(-32000, 'Bad Request: Mcp-Session-Id header is required'));
+    }
+    evict(Date.now());
+    const server = deps.factory({ ...(req.auth ? { authInfo: req.auth } : {}) });
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, principal, lastUsed: Date.now() });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  async function handle(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return reply(res, 405, { error: 'method not allowed' });
+      return reply(res, 200, { status: 'ok', ...(deps.health?.() ?? {}) });
+    }
+    const state = deps.state();
+    if (path === '/enroll' && deps.enroll) {
+      if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });
+      const refused = checkRequest(req, { ...state.guards, loopbackOnly: false });
+      if (refused) return reply(res, 403, { error: `Forbidden: ${refused}` });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readBody(req, 64 * 1024));
+      } catch (error) {
+        return reply(res, error instanceof BodyTooLarge ? 413 : 400, {
+          error: 'the body must be JSON of at most 64 KiB',
+        });
+      }
+      const answer = await deps.enroll(parsed);
+      return reply(res, answer.status, answer.body);
+    }
+    if (path !== '/mcp') return reply(res, 404, { error: 'not found' });
+
+    const refused = checkRequest(req, state.guards);
+    if (refused) {
+      deps.logger.warn({ host: req.headers.host, origin: req.headers.origin }, `refused: ${refused}`);
+      return reply(res, 403, rpcError(-32000, `Forbidden: ${refused}`));
+    }
+    if (Number(req.headers['content-length'] ?? 0) > state.maxBodyBytes) {
+      return reply(res, 413, rpcError(-32000, `Request body over ${state.maxBodyBytes} bytes`), {
+        connection: 'close',
+      });
+    }
+    let principal = 'anonymous';
+    if (!(state.insecure && state.tokens.length === 0)) {
+      const entry = verifyBearer(req.headers.authorization, state.tokens);
+      if (!entry) {
+        return reply(res, 401, rpcError(-32001, 'Unauthorized: a valid bearer token is required'), {
+          'www-authenticate': 'Bearer realm="mcp-fleet"',
+        });
+      }
+      principal = entry.name;
+    }
+    req.auth = { token: '', clientId: principal, scopes: [] };
+
+    if (req.method !== 'POST') return legacy(req, res, undefined, principal); // GET stream, DELETE session
+    let body: unknown;
+    try {
+      const text = await readBody(req, state.maxBodyBytes);
+      body = JSON.parse(text);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return reply(res, 413, rpcError(-32000, `Request body over ${state.maxBodyBytes} bytes`), {
+          connection: 'close',
+        });
+      }
+      return reply(res, 400, rpcError(-32700, 'Parse error: the body must be JSON'));
+    }
+    const probe = await toWebRequest(req, body);
+    if (await isLegacyRequest(probe)) return legacy(req, res, body, principal);
+    return modernNode(req, res, body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      deps.logger.error({ err: error }, 'request failed');
+      reply(res, 500, rpcError(-32603, 'Internal error'));
+    });
+  });
+  server.requestTimeout = 0; // long fan-outs stream for as long as their own deadline allows
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+
+  return {
+    server,
+    notifyListChanged() {
+      modern.notify.toolsChanged();
+      modern.notify.resourcesChanged();
+      modern.notify.promptsChanged();
+      for (const s of sessions.values()) {
+        void s.server.sendToolListChanged().catch(() => {});
+        void s.server.sendResourceListChanged().catch(() => {});
+        void s.server.sendPromptListChanged().catch(() => {});
+      }
+    },
+    async close() {
+      server.closeIdleConnections();
+      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
+      sessions.clear();
+      await modern.close().catch(() => {});
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
