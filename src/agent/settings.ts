@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AgentConfig, AgentConfigSchema, defaultStateDir, loadYamlConfig } from '../config/index.js';
+import { z } from 'zod';
+import {
+  type AgentConfig,
+  AgentConfigSchema,
+  defaultStateDir,
+  loadYamlConfig,
+  TokenEntrySchema,
+} from '../config/index.js';
 import { FleetError } from '../errors/index.js';
 import { hashToken, type TokenEntry } from './auth.js';
 
@@ -13,6 +20,8 @@ export interface AgentFlags {
   idleExit?: number;
   auditLog?: string;
   logLevel?: string;
+  /** Where tokens.json (hub credentials from `agent join`) and the default audit log live. */
+  stateDir?: string;
 }
 
 export interface AgentSettings {
@@ -48,6 +57,47 @@ async function readTokenFile(path: string): Promise<string> {
   return token;
 }
 
+/** The agent's state directory: the flag, else MCP_FLEET_STATE_DIR and the usual fallbacks. */
+export function agentStateDir(flags: Pick<AgentFlags, 'stateDir'>, env: NodeJS.ProcessEnv): string {
+  return flags.stateDir ?? defaultStateDir(env);
+}
+
+/** `tokens.json` in the state directory: hashes of credentials hubs were given by `agent join`. */
+export const JoinedTokensSchema = z.object({ tokens: z.array(TokenEntrySchema) }).strict();
+
+export const joinedTokensPath = (stateDir: string): string => join(stateDir, 'tokens.json');
+
+/**
+ * Reads tokens.json; a missing file is no tokens. An invalid one is CONFIG_INVALID naming the
+ * file and field: on a reload that keeps the previous settings, rather than dropping a hub.
+ */
+export async function readJoinedTokens(path: string): Promise<TokenEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new FleetError('CONFIG_INVALID', `cannot read ${path}: ${(error as Error).message}`, {
+      file: path,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FleetError('CONFIG_INVALID', `invalid JSON in ${path}: ${(error as Error).message}`, {
+      file: path,
+    });
+  }
+  const parsed = JoinedTokensSchema.safeParse(value);
+  if (parsed.success) return parsed.data.tokens;
+  const lines = parsed.error.issues.map((issue) => {
+    const field = issue.path.map((p) => String(p)).join('.');
+    return `${path}: ${field ? `${field}: ` : ''}${issue.message}`;
+  });
+  throw new FleetError('CONFIG_INVALID', `invalid token file ${path}\n${lines.join('\n')}`, { file: path });
+}
+
 /**
  * Merges defaults, agent.yaml, MCP_FLEET_* variables and flags into the settings in force.
  * Raw tokens (environment, token file) are hashed here and never kept.
@@ -62,7 +112,9 @@ export async function resolveAgentSettings(
     : AgentConfigSchema.parse({});
   const listen = parseListen(flags.listen ?? env.MCP_FLEET_LISTEN ?? config.listen ?? DEFAULT_LISTEN);
 
-  const tokens: TokenEntry[] = [...config.tokens];
+  const stateDir = agentStateDir(flags, env);
+  // Joined tokens count as configured ones: with any present, loopback generates no token.
+  const tokens: TokenEntry[] = [...config.tokens, ...(await readJoinedTokens(joinedTokensPath(stateDir)))];
   if (env.MCP_FLEET_TOKEN) tokens.push({ name: 'env', sha256: hashToken(env.MCP_FLEET_TOKEN.trim()) });
   const tokenFile = flags.tokenFile ?? env.MCP_FLEET_TOKEN_FILE;
   if (tokenFile) tokens.push({ name: 'token-file', sha256: hashToken(await readTokenFile(tokenFile)) });
@@ -76,10 +128,7 @@ export async function resolveAgentSettings(
     );
   }
   const auditPath = config.audit.enabled
-    ? (flags.auditLog ??
-      env.MCP_FLEET_AUDIT_LOG ??
-      config.audit.path ??
-      join(defaultStateDir(env), 'audit.jsonl'))
+    ? (flags.auditLog ?? env.MCP_FLEET_AUDIT_LOG ?? config.audit.path ?? join(stateDir, 'audit.jsonl'))
     : undefined;
   return {
     config,

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { runAgent } from '../agent/index.js';
+import { registerAgentJoin } from './agentJoin.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -8,7 +9,7 @@ function positiveNumber(value: string): number {
 }
 
 export function registerAgentCommand(program: Command): void {
-  program
+  const agent = program
     .command('agent')
     .description("Serve this machine's tools over MCP (Streamable HTTP at /mcp, or stdio)")
     .option('-c, --config <file>', 'agent.yaml (env MCP_FLEET_CONFIG)')
@@ -34,12 +35,13 @@ Examples:
   MCP_FLEET_TOKEN=… mcp-fleet agent -l 0.0.0.0:8222
   mcp-fleet agent --config /etc/mcp-fleet/agent.yaml
   mcp-fleet agent --stdio                        # for an MCP client that spawns it, or over ssh
+  MCP_FLEET_JOIN_TOKEN=mcpj_… mcp-fleet agent join http://hub.lan:7420   # enroll with a hub
 
 Reload the config without a restart: edit the file, or send SIGHUP.
 Under systemd socket activation (LISTEN_FDS) the passed socket is used; see deploy/systemd/.`,
     )
     .action(async (opts) => {
-      const agent = await runAgent({
+      const running = await runAgent({
         config: opts.config,
         listen: opts.listen,
         stdio: opts.stdio,
@@ -50,9 +52,10 @@ Under systemd socket activation (LISTEN_FDS) the passed socket is used; see depl
         logLevel: opts.logLevel,
       });
       const stop = () => {
-        void agent.close().then(() => process.exit(0));
+        void running.close().then(() => process.exit(0));
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+  registerAgentJoin(agent);
 }

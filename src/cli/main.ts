@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { isOperatorError } from '../errors/index.js';
 import { packageVersion } from '../version.js';
 import { registerAgentCommand } from './agentCommand.js';
+import { registerDevicesCommand } from './devicesCommand.js';
+import { registerHubCommand } from './hubCommand.js';
 import { registerTokenCommand } from './tokenCommand.js';
+import { registerUpCommand } from './upCommand.js';
 
 export function buildProgram(): Command {
   const program = new Command('mcp-fleet')
@@ -10,8 +13,11 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerUpCommand(program);
+  registerHubCommand(program);
   registerAgentCommand(program);
   registerTokenCommand(program);
+  registerDevicesCommand(program);
   return program;
 }
 

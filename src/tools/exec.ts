@@ -111,12 +111,14 @@ export const execTool = defineTool({
       duration_ms: result.duration_ms,
     };
   },
+  // No durations in the text: the hub groups devices whose text is identical, and a timing
+  // would make every device unique. `duration_ms` is in the structured result.
   render(r) {
     const head = r.timed_out
-      ? `timed out after ${r.duration_ms} ms (process group killed)`
+      ? 'timed out (process group killed)'
       : r.signal
-        ? `killed by ${r.signal} after ${r.duration_ms} ms`
-        : `exit ${r.exit_code} in ${r.duration_ms} ms`;
+        ? `killed by ${r.signal}`
+        : `exit ${r.exit_code}`;
     const parts = [head + (r.truncated ? ' (output truncated)' : '')];
     if (r.stdout) parts.push(r.stdout.trimEnd());
     if (r.stderr) parts.push(`[stderr]\n${r.stderr.trimEnd()}`);

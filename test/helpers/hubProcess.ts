@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AgentHandle, BIN, cleanEnv, freePort, tempDir } from './agentProcess.js';
+
+export interface StartHubOptions {
+  /** fleet.yaml text, written into the hub's temp dir. */
+  config: string;
+  env?: Record<string, string>;
+  args?: string[];
+  /** The admin token (MCP_FLEET_TOKEN); generated when absent. */
+  token?: string;
+  /** Reuse a directory (a restarted hub keeps its state). */
+  dir?: string;
+}
+
+export type HubHandle = AgentHandle & { configPath: string; stateDir: string };
+
+/** Starts the real `mcp-fleet hub` on a free loopback port and waits for /healthz. */
+export async function startHub(options: StartHubOptions): Promise<HubHandle> {
+  const port = await freePort();
+  const dir = options.dir ?? tempDir('mcpf-hub-');
+  const token = options.token ?? `hub-token-${Math.random().toString(36).slice(2)}`;
+  const configPath = join(dir, 'fleet.yaml');
+  const stateDir = join(dir, 'state');
+  const auditPath = join(stateDir, 'audit.jsonl');
+  writeFileSync(configPath, options.config);
+  const args = [BIN, 'hub', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir];
+  args.push(...(options.args ?? []));
+  const child = spawn(process.execPath, args, {
+    env: { ...cleanEnv(), MCP_FLEET_TOKEN: token, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  child.stdout?.resume();
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hub exited ${child.exitCode}: ${err}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`hub did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    port,
+    token,
+    dir,
+    auditPath,
+    configPath,
+    stateDir,
+    child,
+    stderr: () => err,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** fleet.yaml lines for agents started by the test: each device's token comes from an env var. */
+export function agentDevices(agents: ReadonlyArray<{ name: string; agent: AgentHandle; tags?: string[] }>): {
+  yaml: string;
+  env: Record<string, string>;
+} {
+  const env: Record<string, string> = {};
+  const lines = ['devices:'];
+  for (const { name, agent, tags } of agents) {
+    const variable = `TOKEN_${name.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
+    env[variable] = agent.token;
+    lines.push(
+      `  ${name}: { url: "${agent.url}", token_env: ${variable}, tags: [${(tags ?? []).join(', ')}] }`,
+    );
+  }
+  return { yaml: lines.join('\n'), env };
+}
