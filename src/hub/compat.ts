@@ -82,7 +82,10 @@ export function createCompatTools(
       Empty,
       devicesWire.outputSchema,
     ),
-    route: (raw) => (parse(Empty, raw), { tool: 'fleet_devices', args: {} }),
+    route: (raw) => {
+      parse(Empty, raw);
+      return { tool: 'fleet_devices', args: {} };
+    },
   });
   out.set('list_workers', {
     wire: tool(
@@ -91,7 +94,10 @@ export function createCompatTools(
       Empty,
       schema(WorkersOutput, 'output'),
     ),
-    route: (raw) => (parse(Empty, raw), { tool: 'fleet_devices', args: {} }),
+    route: (raw) => {
+      parse(Empty, raw);
+      return { tool: 'fleet_devices', args: {} };
+    },
     reshape(result) {
       const devices = (result as DevicesResult).devices ?? [];
       const workers = Object.fromEntries(devices.map((d) => [d.name, d.address ?? d.connector]));
@@ -105,7 +111,10 @@ export function createCompatTools(
       Empty,
       statusWire.outputSchema,
     ),
-    route: (raw) => (parse(Empty, raw), { tool: 'fleet_status', args: { targets: 'all' } }),
+    route: (raw) => {
+      parse(Empty, raw);
+      return { tool: 'fleet_status', args: { targets: 'all' } };
+    },
   });
   out.set('get_worker_status', {
     wire: tool(

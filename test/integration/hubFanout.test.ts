@@ -1,4 +1,3 @@
-import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, connectClient, startAgent } from '../helpers/agentProcess.js';
 import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';

@@ -97,6 +97,16 @@ describe('POST /enroll handler', () => {
     expect((await deps.enrolled.load())['pi-3']?.credential).toBe(first.body.credential);
   });
 
+  it('an enrolled name is "already enrolled" even when the reserved names include it (as the hub passes)', async () => {
+    const { deps } = setup();
+    await handleEnroll(body((await deps.joinTokens.create()).token), deps);
+    const served = { ...deps, reservedNames: () => new Set(['pi-3']) };
+    const second = await handleEnroll(body((await deps.joinTokens.create()).token), served);
+    expect(second.status).toBe(409);
+    expect(second.body.error).toContain('devices remove pi-3');
+    expect(second.body.error).not.toContain('fleet.yaml');
+  });
+
   it('a wrong token learns nothing about names (401 before 409)', async () => {
     const { deps } = setup(['pi-3']);
     expect((await handleEnroll(body('mcpj_nope'), deps)).status).toBe(401);

@@ -55,19 +55,21 @@ export async function handleEnroll(body: unknown, deps: EnrollDeps): Promise<Enr
   const { join_token: joinToken, name, url, tags } = parsed.data;
   if (!(await deps.joinTokens.isValid(joinToken))) return INVALID_TOKEN;
 
-  if (deps.reservedNames().has(name)) {
-    return {
-      status: 409,
-      body: { error: `"${name}" is a device in the hub's fleet.yaml; choose another name` },
-    };
-  }
   const taken = (): EnrollResponse => ({
     status: 409,
     body: {
       error: `"${name}" is already enrolled; remove it on the hub first (mcp-fleet devices remove ${name})`,
     },
   });
+  // Enrolled names first: the hub's reserved set may be every device it serves, enrolled ones
+  // included, and an enrolled name must get the advice that fits it (devices remove).
   if (Object.hasOwn(await deps.enrolled.load(), name)) return taken();
+  if (deps.reservedNames().has(name)) {
+    return {
+      status: 409,
+      body: { error: `"${name}" is a device in the hub's fleet.yaml; choose another name` },
+    };
+  }
 
   // Two requests with the same token may both pass the check above; only one consume succeeds.
   if (!(await deps.joinTokens.consume(joinToken))) return INVALID_TOKEN;
