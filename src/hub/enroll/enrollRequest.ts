@@ -7,7 +7,7 @@ import type { JoinTokenStore } from './joinTokens.js';
 export interface EnrollDeps {
   joinTokens: JoinTokenStore;
   enrolled: EnrolledStore;
-  /** names already used by fleet.yaml devices */
+  /** Names the hub already uses for devices that are not enrolled (fleet.yaml, built in, chained). */
   reservedNames: () => ReadonlySet<string>;
   now?: () => number;
   onEnrolled?: (name: string) => void;
@@ -67,7 +67,7 @@ export async function handleEnroll(body: unknown, deps: EnrollDeps): Promise<Enr
   if (deps.reservedNames().has(name)) {
     return {
       status: 409,
-      body: { error: `"${name}" is a device in the hub's fleet.yaml; choose another name` },
+      body: { error: `"${name}" is already a device of this hub (fleet.yaml, built in or chained); choose another name` },
     };
   }
 
