@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Device } from '../device/index.js';
 import type { Logger } from '../log/index.js';
 import type { ToolCatalog } from '../tools/index.js';
@@ -175,7 +176,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
       const credential = await resolveCredential(
         spec,
         deps.env,
-        next.file ? next.file.replace(/[^/]*$/, '') : '.',
+        next.file ? dirname(next.file) : process.cwd(),
       );
       wanted.set(site, { key: JSON.stringify([spec.url, credential]), tags: spec.tags });
     }
@@ -192,7 +193,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
       const credential = await resolveCredential(
         spec,
         deps.env,
-        next.file ? next.file.replace(/[^/]*$/, '') : '.',
+        next.file ? dirname(next.file) : process.cwd(),
       );
       const hub = createChainedHub({
         site,

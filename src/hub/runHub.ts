@@ -255,7 +255,13 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
         handleEnroll(body, {
           joinTokens,
           enrolled,
-          reservedNames: () => new Set(fleet.devices().filter((d) => d.source !== 'enrolled').map((d) => d.name)),
+          reservedNames: () =>
+            new Set(
+              fleet
+                .devices()
+                .filter((d) => d.source !== 'enrolled')
+                .map((d) => d.name),
+            ),
           onEnrolled: (name) => {
             logger.info({ device: name }, 'device enrolled');
             void reload();

@@ -42,12 +42,16 @@ export interface StartAgentOptions {
   args?: string[];
   env?: Record<string, string>;
   token?: string;
+  /** A fixed port (a restarted agent comes back where it was). */
+  port?: number;
+  /** A fixed directory (a restarted agent keeps its state). */
+  dir?: string;
 }
 
 /** Starts the real `mcp-fleet agent` on a free loopback port and waits for /healthz. */
 export async function startAgent(options: StartAgentOptions = {}): Promise<AgentHandle> {
-  const port = await freePort();
-  const dir = tempDir();
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? tempDir();
   const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
   const auditPath = join(dir, 'audit.jsonl');
   const args = [BIN, 'agent', '--listen', `127.0.0.1:${port}`, '--audit-log', auditPath];

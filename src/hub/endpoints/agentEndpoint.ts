@@ -100,7 +100,11 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
       });
     },
     async ping(signal: AbortSignal) {
-      await withClient(signal, (client) => client.ping({ signal }));
+      // 2026-07-28 has no `ping`; `server/discover` is its cheapest request.
+      await withClient(signal, async (client) => {
+        if (client.getProtocolEra() === 'modern') await client.discover({ signal });
+        else await client.ping({ signal });
+      });
     },
     async close() {
       closed = true;

@@ -57,7 +57,6 @@ export function createChainedHub(options: ChainedHubOptions): ChainedHub {
     clientVersion: options.clientVersion,
   });
   let remote: RemoteDevice[] = [];
-  let lastError: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -82,12 +81,11 @@ export function createChainedHub(options: ChainedHubOptions): ChainedHub {
         JSON.stringify(next.map((d) => [d.name, d.tags])) !==
         JSON.stringify(remote.map((d) => [d.name, d.tags]));
       remote = next;
-      lastError = null;
       if (changed) options.onChange();
     } catch (error) {
       // Devices stay listed while the site is away; calls to them report why.
-      lastError = error instanceof Error ? error.message : String(error);
-      options.logger.warn({ site: options.site, err: lastError }, 'chained hub refresh failed');
+      const message = error instanceof Error ? error.message : String(error);
+      options.logger.warn({ site: options.site, err: message }, 'chained hub refresh failed');
     }
   }
 
@@ -138,7 +136,7 @@ export function createChainedHub(options: ChainedHubOptions): ChainedHub {
 
   return {
     site: options.site,
-    devices: () => (lastError && remote.length === 0 ? [] : remote),
+    devices: () => remote,
     endpointFor,
     refresh,
     async close() {

@@ -67,7 +67,9 @@ export async function handleEnroll(body: unknown, deps: EnrollDeps): Promise<Enr
   if (deps.reservedNames().has(name)) {
     return {
       status: 409,
-      body: { error: `"${name}" is already a device of this hub (fleet.yaml, built in or chained); choose another name` },
+      body: {
+        error: `"${name}" is already a device of this hub (fleet.yaml, built in or chained); choose another name`,
+      },
     };
   }
 
