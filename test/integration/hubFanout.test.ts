@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, connectClient, startAgent } from '../helpers/agentProcess.js';
 import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
@@ -19,6 +20,20 @@ interface Entry {
   error?: { code: string; message: string };
 }
 const entries = (r: Parameters<typeof structuredOf>[0]) => structuredOf(r).results as Entry[];
+/**
+ * Client sockets towards 127.0.0.1:`port`, open or recently closed: a socket the client closed
+ * stays in TIME_WAIT for a minute, so a connection per call would show here as one per call.
+ */
+function connectionsTo(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[2] === `0100007F:${hex}`;
+    }).length;
+}
 const byDevice = (r: Parameters<typeof structuredOf>[0]) => new Map(entries(r).map((e) => [e.device, e]));
 
 describe('hub fan-out over real agents', () => {
@@ -160,6 +175,24 @@ heartbeat: { interval_s: 1, timeout_s: 1, down_after: 2 }
     expect(line?.principal).toBe('token');
     expect(line?.devices).toEqual({ 'pi-1': 'ok', nas: 'ok' });
     expect(line?.outcome).toBe('ok');
+  });
+
+  it('reuses one downstream connection per device instead of one per call', async () => {
+    const client = await connectClient(hub.url, hub.token, 'modern');
+    const agent = agents[0] as AgentHandle;
+    try {
+      for (let i = 0; i < 30; i++) {
+        const r = await client.callTool({
+          name: 'fleet_exec',
+          arguments: { targets: 'pi-1', argv: ['true'] },
+        });
+        expect(r.isError).toBeFalsy();
+      }
+      // 30 calls (and heartbeats) went over a connection or two kept alive, not 30 connections.
+      expect(connectionsTo(agent.port)).toBeLessThanOrEqual(3);
+    } finally {
+      await client.close();
+    }
   });
 
   it('reports per-device status through the agents’ own status tool', async () => {
