@@ -67,11 +67,11 @@ The token is stored only as a hash in the state directory; keep the printed valu
       const tokenFile = join(stateDir, 'up-token.json');
       const config = opts.config ?? defaultConfig(env);
       let printed: string | undefined;
-      let stored = opts.stdio ? undefined : await readJsonState(UpTokenSchema, tokenFile);
+      const previous = opts.stdio ? undefined : await readJsonState(UpTokenSchema, tokenFile);
+      let stored = previous;
       if (!opts.stdio && (!stored || opts.newToken)) {
         printed = generateToken();
         stored = { sha256: hashToken(printed), created_at: new Date().toISOString() };
-        await writeJsonAtomic(tokenFile, stored);
       }
       const running = await runHub({
         ...(config ? { config } : {}),
@@ -82,6 +82,8 @@ The token is stored only as a hash in the state directory; keep the printed valu
         localDevice: 'local',
         extraTokens: stored ? [{ name: 'owner', sha256: stored.sha256 }] : [],
       });
+      // Stored only once the hub is up: a failed start must not keep a hash of a token nobody saw.
+      if (stored && stored !== previous) await writeJsonAtomic(tokenFile, stored);
       if (!opts.stdio && running.url) {
         const head = printed
           ? `Token (shown once; only its hash is stored in ${tokenFile}): ${printed}`

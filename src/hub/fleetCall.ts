@@ -18,6 +18,8 @@ export interface Principal {
   /** Target expression bounding what this principal may reach. */
   targets: string;
   ratePerMinute: number;
+  /** Third-party servers it may use. */
+  servers: 'all' | readonly string[];
 }
 
 export interface FleetCallDeps {
@@ -54,10 +56,48 @@ function toolError(code: string, message: string): ToolCallResult {
   return { content: [{ type: 'text', text: `${code}: ${message}` }], isError: true };
 }
 
-/** Seconds the device itself may spend on this call, when the arguments ask for a long one (exec, logs). */
+/** Longest a hub call may ask a device to work (the agent's own cap on exec timeouts). */
+const MAX_CALL_MS = 604_800_000;
+
+/** How long the device itself may work on this call, when the call says (`timeout_s` of exec, logs). */
 function requestedMs(args: Record<string, unknown>): number {
   const t = args.timeout_s;
-  return typeof t === 'number' && Number.isFinite(t) && t > 0 ? t * 1000 : 0;
+  const asked = typeof t === 'number' && Number.isFinite(t) && t > 0 ? t * 1000 : 0;
+  return Math.min(MAX_CALL_MS, asked);
+}
+
+/**
+ * An exec without its own `timeout_s` gets one just under the hub's budget for that device, so
+ * the agent kills the command (and says so) before the hub stops waiting, instead of the
+ * command running on unseen after the hub reported a timeout.
+ */
+function argsFor(tool: string, args: Record<string, unknown>, budgetMs: number): Record<string, unknown> {
+  if (tool !== 'exec' || args.timeout_s !== undefined) return args;
+  return { ...args, timeout_s: Math.max(0.5, (budgetMs - 1000) / 1000) };
+}
+
+/**
+ * The principal's reach. Its expression is resolved leniently: a term naming a device that no
+ * longer exists (removed, or its site unreachable) matches nothing instead of locking the
+ * principal out of every device.
+ */
+export function reachOf(principal: Principal, fleet: Fleet): Set<string> {
+  const universe = fleet.universe();
+  try {
+    return new Set(resolveTargets(principal.targets, universe));
+  } catch {
+    const terms = principal.targets.split(',').filter((t) => t.trim() && !/^\s*[!&]/.test(t));
+    const negations = principal.targets.split(',').filter((t) => /^\s*[!&]/.test(t));
+    const reach = new Set<string>();
+    for (const term of terms) {
+      try {
+        for (const name of resolveTargets([term, ...negations].join(','), universe)) reach.add(name);
+      } catch {
+        // an unresolvable term reaches nothing
+      }
+    }
+    return reach;
+  }
 }
 
 /** The devices of `targets` the principal may reach, and those it may not. */
@@ -67,16 +107,8 @@ function split(
   fleet: Fleet,
 ): { allowed: string[]; refused: Map<string, string> } {
   const refused = new Map<string, string>();
-  if (principal.role === 'admin' || principal.targets === 'all') return { allowed: names, refused };
-  let reach: Set<string>;
-  try {
-    reach = new Set(resolveTargets(principal.targets, fleet.universe()));
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    for (const n of names)
-      refused.set(n, `the targets of principal ${principal.name} do not resolve: ${why}`);
-    return { allowed: [], refused };
-  }
+  if (principal.role === 'admin' || principal.targets.trim() === 'all') return { allowed: names, refused };
+  const reach = reachOf(principal, fleet);
   const allowed = names.filter((n) => reach.has(n));
   for (const n of names) {
     if (!reach.has(n))
@@ -133,11 +165,11 @@ export async function callFleetTool(
     }
 
     const config = deps.config();
+    const tool = def.agentTool;
     const longest = requestedMs(parsed.deviceArgs);
     const perDevice = (device: string) =>
       Math.max(deps.fleet.device(device)?.timeoutMs ?? config.fanout.device_timeout_s * 1000, longest + 5000);
     let done = 0;
-    const tool = def.agentTool;
     const entries = await fanOut<DeviceValue>(
       allowed,
       async (device, signal) => {
@@ -146,25 +178,26 @@ export async function callFleetTool(
           if (gate) throw gate;
           const endpoint = deps.fleet.endpoint(device);
           if (!endpoint) throw new FleetError('NOT_FOUND', `${device} is no longer in the inventory`);
-          const t0 = now();
           let result: ToolCallResult;
           try {
-            result = await endpoint.callTool(tool, parsed.deviceArgs, {
+            result = await endpoint.callTool(tool, argsFor(tool, parsed.deviceArgs, perDevice(device)), {
               signal,
               timeoutMs: perDevice(device),
               ...(options.progress && allowed.length === 1 ? { onProgress: options.progress } : {}),
             });
           } catch (error) {
-            if (!signal.aborted) {
+            // Only "nothing is there" feeds presence: a slow or failing command says nothing
+            // about the device's health (the heartbeat measures that), and must not mark a
+            // healthy device down for everyone.
+            if (!signal.aborted && isUnreachable(error)) {
               deps.fleet.health.record(device, {
                 ok: false,
                 error: error instanceof Error ? error.message : String(error),
-                unreachable: isUnreachable(error),
+                unreachable: true,
               });
             }
             throw error;
           }
-          deps.fleet.health.record(device, { ok: true, latencyMs: now() - t0 });
           const text = result.content.map((c) => c.text).join('\n');
           if (result.isError) return { text, error: agentError(result) };
           return { text, ...(result.structuredContent ? { result: result.structuredContent } : {}) };
@@ -182,11 +215,6 @@ export async function callFleetTool(
         now,
       },
     );
-    for (const e of entries) {
-      if (e.error?.code === 'TIMEOUT') {
-        deps.fleet.health.record(e.device, { ok: false, error: e.error.message, unreachable: false });
-      }
-    }
     const results = merge(names, entries, refused);
     const texts = new Map(entries.map((e) => [e.device, e.value?.text ?? '']));
     const renderEntries = results.map((r) => ({

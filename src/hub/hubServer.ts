@@ -7,7 +7,7 @@ import type { ListedTool, ToolCallResult } from '../tools/index.js';
 import { canList, evaluateAccess } from './access.js';
 import { createCompatTools } from './compat.js';
 import type { Fleet } from './fleet.js';
-import { callFleetTool, type Principal } from './fleetCall.js';
+import { callFleetTool, type Principal, reachOf } from './fleetCall.js';
 import type { FleetToolDef } from './fleetTools.js';
 import type { FleetConfig } from './inventory/index.js';
 import type { RateLimiter } from './rateLimit.js';
@@ -36,6 +36,12 @@ const INSTRUCTIONS =
   'Look (fleet_status, fleet_logs, fleet_read_file) before changing anything. Tools named <server>__<tool> ' +
   'belong to other MCP servers behind this hub.';
 
+/** Whether a principal may use a third-party server at all (its `servers` list). */
+function mayUse(principal: Principal, server: string | undefined): boolean {
+  if (server === undefined) return false;
+  return principal.servers === 'all' || principal.servers.includes(server);
+}
+
 function protocolError(message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidParams, message);
 }
@@ -53,9 +59,16 @@ export function createHubServerFactory(ctx: HubContext) {
         canList(role, { readOnly: t.wire.annotations.readOnlyHint, hasReadOnlyCalls: t.hasReadOnlyCalls }),
       )
       .map((t) => t.wire);
+    // `<device>_admin` tools only for devices the principal may reach: the list must not name
+    // devices fleet_devices would hide from it.
+    const reach = principal.role === 'admin' ? undefined : reachOf(principal, ctx.fleet);
     const compat =
       ctx.config().compat === 'seed'
-        ? [...createCompatTools(ctx.fleet, ctx.fleetTools).values()]
+        ? [...createCompatTools(ctx.fleet, ctx.fleetTools).entries()]
+            .filter(
+              ([name]) => !reach || !name.endsWith('_admin') || reach.has(name.slice(0, -'_admin'.length)),
+            )
+            .map(([, t]) => t)
             .filter((t) =>
               canList(role, {
                 readOnly: t.wire.annotations.readOnlyHint,
@@ -69,7 +82,7 @@ export function createHubServerFactory(ctx: HubContext) {
       .tools()
       .filter((t) => {
         const readOnly = t.wire.annotations?.readOnlyHint === true;
-        return canList(role, { readOnly, hasReadOnlyCalls: readOnly });
+        return mayUse(principal, t.server) && canList(role, { readOnly, hasReadOnlyCalls: readOnly });
       })
       .map((t) => t.wire as unknown as ListedTool);
     return [...own, ...compat, ...passthrough];
@@ -84,6 +97,19 @@ export function createHubServerFactory(ctx: HubContext) {
   ): Promise<ToolCallResult | undefined> {
     const found = ctx.passthrough().findTool(name);
     if (!found) return undefined;
+    if (!mayUse(principal, found.server)) {
+      await ctx.audit.record({
+        principal: principal.name,
+        tool: name,
+        args: raw,
+        outcome: 'denied',
+        error_code: 'POLICY_DENIED',
+        rule: 'principal.servers',
+        duration_ms: 0,
+      });
+      const reason = `principal ${principal.name} may not use server ${found.server} (rule principal.servers)`;
+      return { content: [{ type: 'text', text: `POLICY_DENIED: ${reason}` }], isError: true };
+    }
     const started = performance.now();
     const readOnly = found.wire.annotations?.readOnlyHint === true;
     const decision = evaluateAccess({ role: principal.role, tool: name, readOnly });
@@ -122,7 +148,8 @@ export function createHubServerFactory(ctx: HubContext) {
   }
 
   return ({ authInfo }: { authInfo?: { clientId?: string } } = {}): Server => {
-    const principalName = authInfo?.clientId ?? 'stdio';
+    // No verified identity means no principal (fail closed); stdio passes its principal explicitly.
+    const principalName = authInfo?.clientId ?? '';
     const server = new Server(
       { name: ctx.name, version: ctx.version },
       {
@@ -214,65 +241,75 @@ export function createHubServerFactory(ctx: HubContext) {
     });
 
     server.setRequestHandler('resources/list', async () => {
-      who();
-      return { resources: ctx.passthrough().resources() };
+      const principal = who();
+      const p = ctx.passthrough();
+      return { resources: p.resources().filter((r) => mayUse(principal, p.findResourceServer(r.uri))) };
     });
     server.setRequestHandler('resources/templates/list', async () => {
-      who();
-      return { resourceTemplates: ctx.passthrough().resourceTemplates() };
-    });
-    server.setRequestHandler('resources/read', async (request, rctx) => {
-      const principal = who();
-      const uri = request.params.uri;
-      const owner = ctx.passthrough().findResourceServer(uri);
-      const downstream = owner ? ctx.servers().get(owner) : undefined;
-      if (!downstream) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${uri}`);
-      const started = performance.now();
-      try {
-        const result = await downstream.readResource(uri, { signal: rctx.mcpReq.signal });
-        await ctx.audit.record({
-          principal: principal.name,
-          tool: 'resources/read',
-          args: { uri },
-          outcome: 'ok',
-          duration_ms: Math.round(performance.now() - started),
-        });
-        return result;
-      } catch (error) {
-        await ctx.audit.record({
-          principal: principal.name,
-          tool: 'resources/read',
-          args: { uri },
-          outcome: 'error',
-          error_code: 'UPSTREAM_ERROR',
-          duration_ms: Math.round(performance.now() - started),
-        });
-        throw error instanceof ProtocolError
-          ? error
-          : new ProtocolError(ProtocolErrorCode.InternalError, `${owner}: ${(error as Error).message}`);
-      }
+      // Templates do not say which server owns them; only a principal that may use every server sees them.
+      return { resourceTemplates: who().servers === 'all' ? ctx.passthrough().resourceTemplates() : [] };
     });
     server.setRequestHandler('prompts/list', async () => {
-      who();
-      return { prompts: ctx.passthrough().prompts() };
+      const principal = who();
+      return {
+        prompts: ctx
+          .passthrough()
+          .prompts()
+          .filter((p) => mayUse(principal, ctx.passthrough().findPrompt(p.name)?.server)),
+      };
+    });
+
+    /** Resource reads and prompt gets: the same access, rate limit and audit as a tool call. */
+    async function relay<T>(
+      kind: 'resources/read' | 'prompts/get',
+      subject: string,
+      server: string | undefined,
+      run: (downstream: DownstreamServer) => Promise<T>,
+    ): Promise<T> {
+      const principal = who();
+      const started = performance.now();
+      const audit = (outcome: 'ok' | 'error' | 'denied', code?: string) =>
+        ctx.audit.record({
+          principal: principal.name,
+          tool: kind,
+          args: kind === 'resources/read' ? { uri: subject } : { name: subject },
+          outcome,
+          ...(code ? { error_code: code } : {}),
+          duration_ms: Math.round(performance.now() - started),
+        });
+      const downstream = server && mayUse(principal, server) ? ctx.servers().get(server) : undefined;
+      if (!downstream) {
+        await audit('error', 'NOT_FOUND');
+        throw protocolError(`Unknown ${kind === 'resources/read' ? 'resource' : 'prompt'}: ${subject}`);
+      }
+      const limited = await ctx.rateLimiter.take(principal.name, principal.ratePerMinute);
+      if (limited) {
+        await audit('denied', limited.code);
+        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${limited.code}: ${limited.message}`);
+      }
+      try {
+        const result = await run(downstream);
+        await audit('ok');
+        return result;
+      } catch (error) {
+        await audit('error', error instanceof FleetError ? error.code : 'UPSTREAM_ERROR');
+        throw error instanceof ProtocolError
+          ? error
+          : new ProtocolError(ProtocolErrorCode.InternalError, `${server}: ${(error as Error).message}`);
+      }
+    }
+
+    server.setRequestHandler('resources/read', async (request, rctx) => {
+      const uri = request.params.uri;
+      return relay('resources/read', uri, ctx.passthrough().findResourceServer(uri), (d) =>
+        d.readResource(uri, { signal: rctx.mcpReq.signal }),
+      );
     });
     server.setRequestHandler('prompts/get', async (request, rctx) => {
-      const principal = who();
       const found = ctx.passthrough().findPrompt(request.params.name);
-      const downstream = found ? ctx.servers().get(found.server) : undefined;
-      if (!found || !downstream)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
-      const result = await downstream.getPrompt(found.prompt, request.params.arguments, {
-        signal: rctx.mcpReq.signal,
-      });
-      await ctx.audit.record({
-        principal: principal.name,
-        tool: 'prompts/get',
-        args: { name: request.params.name },
-        outcome: 'ok',
-        duration_ms: 0,
-      });
-      return result;
+      return relay('prompts/get', request.params.name, found?.server, (d) =>
+        d.getPrompt(found?.prompt ?? '', request.params.arguments, { signal: rctx.mcpReq.signal }),
+      );
     });
     ctx.onInstance?.(server);
     return server;

@@ -55,27 +55,37 @@ export function resolveHubSettings(
 }
 
 /**
- * The principals a config defines, plus the built-in ones: `stdio` (admin, unless
- * `stdio_principal` names another) and, when `MCP_FLEET_TOKEN` is set, `token` (admin), the
- * same way the agent takes its token from the environment.
+ * The principals a config defines, plus the built-in admins: `stdio` (unless `stdio_principal`
+ * names another), `token` when `MCP_FLEET_TOKEN` is set (the same way the agent takes its
+ * token), `anonymous` for `--insecure` without tokens, and those in `extra` (`owner` for `up`,
+ * `generated` for a token made at start). fleet.yaml cannot use the built-in names.
  */
 export function principalsOf(
   config: FleetConfig,
   env: NodeJS.ProcessEnv,
   extra: ReadonlyArray<{ name: string; sha256: string }> = [],
+  insecure = false,
 ): { principals: Map<string, Principal>; tokens: TokenEntry[] } {
   const principals = new Map<string, Principal>();
   const tokens: TokenEntry[] = [];
   for (const [name, p] of Object.entries(config.principals)) {
+    const targets = Array.isArray(p.targets) ? p.targets.join(',') : p.targets;
     principals.set(name, {
       name,
       role: p.role,
-      targets: Array.isArray(p.targets) ? p.targets.join(',') : p.targets,
+      targets,
       ratePerMinute: p.rate_per_minute,
+      servers: p.servers ?? (p.role === 'admin' || targets.trim() === 'all' ? 'all' : []),
     });
     if (p.token_sha256) tokens.push({ name, sha256: p.token_sha256 });
   }
-  const admin = (name: string): Principal => ({ name, role: 'admin', targets: 'all', ratePerMinute: 6000 });
+  const admin = (name: string): Principal => ({
+    name,
+    role: 'admin',
+    targets: 'all',
+    ratePerMinute: 6000,
+    servers: 'all',
+  });
   if (!principals.has('stdio') && !config.stdio_principal) principals.set('stdio', admin('stdio'));
   const envToken = env.MCP_FLEET_TOKEN?.trim();
   if (envToken && !principals.has('token')) {
@@ -83,8 +93,9 @@ export function principalsOf(
     tokens.push({ name: 'token', sha256: hashToken(envToken) });
   }
   for (const e of extra) {
-    if (!principals.has(e.name)) principals.set(e.name, admin(e.name));
+    principals.set(e.name, admin(e.name));
     tokens.push(e);
   }
+  if (insecure && tokens.length === 0) principals.set('anonymous', admin('anonymous'));
   return { principals, tokens };
 }

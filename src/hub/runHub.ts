@@ -1,4 +1,6 @@
 import { watch } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
 import { basename, dirname } from 'node:path';
 import type { Server } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
@@ -132,14 +134,39 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     },
     inventory,
   );
-  await fleet.apply(inventory);
   const servers = createServerSet({ env, logger, onChange: listChanged });
-  await servers.apply(inventory.config, inventory.file);
 
   // A token generated for this run (no principal had one) is kept across reloads.
   let generated: TokenEntry[] = [];
-  let access = principalsOf(inventory.config, env, options.extraTokens);
+  const principals = (config: Inventory['config']) =>
+    principalsOf(config, env, [...(options.extraTokens ?? []), ...generated], settings.insecure);
+  let access = principals(inventory.config);
+  let generatedToken: string | undefined;
+  const loopback = isLoopbackHost(settings.listen.host);
+  // Refuse before anything is started (downstream servers, clients), so a refusal leaks nothing.
+  if (!options.stdio && access.tokens.length === 0) {
+    if (settings.insecure) {
+      logger.warn(
+        '!!! --insecure: serving WITHOUT authentication; anyone who can reach this port controls the fleet !!!',
+      );
+    } else if (!loopback) {
+      throw new FleetError(
+        'LISTEN_REFUSED',
+        `refusing to serve on ${settings.listen.host} without a principal token: add principals to fleet.yaml ` +
+          'or set MCP_FLEET_TOKEN (or --insecure, not recommended)',
+      );
+    } else {
+      generatedToken = generateToken();
+      generated = [{ name: 'generated', sha256: hashToken(generatedToken) }];
+      access = principals(inventory.config);
+    }
+  }
   const rateLimiter = createRateLimiter();
+  const enrollLimit = createRateLimiter();
+  await mkdir(settings.stateDir, { recursive: true, mode: 0o700 });
+  await fleet.apply(inventory);
+  await servers.apply(inventory.config, inventory.file);
+
   const factory = createHubServerFactory({
     name: 'mcp-fleet-hub',
     version,
@@ -154,17 +181,22 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     logger,
   });
 
-  const reload = async (): Promise<boolean> => {
+  const applyReload = async (): Promise<boolean> => {
     try {
       const next = await load();
       const before = JSON.stringify([...inventory.devices.keys(), inventory.config.compat]);
       if (JSON.stringify([next.config.audit]) !== JSON.stringify([inventory.config.audit]))
         audit = makeAudit(next);
+      const restartOnly = (['heartbeat', 'listen', 'state_dir', 'stdio_principal'] as const).filter(
+        (key) => JSON.stringify(next.config[key]) !== JSON.stringify(inventory.config[key]),
+      );
+      if (restartOnly.length) logger.warn({ keys: restartOnly }, 'these settings change only on a restart');
       inventory = next;
-      access = principalsOf(next.config, env, [...(options.extraTokens ?? []), ...generated]);
+      access = principals(next.config);
       await fleet.apply(next);
       await servers.apply(next.config, next.file);
-      logger.level = next.config.log.level;
+      // A level given by flag or environment outranks the file.
+      logger.level = options.logLevel ?? env.MCP_FLEET_LOG_LEVEL ?? next.config.log.level;
       if (before !== JSON.stringify([...next.devices.keys(), next.config.compat])) listChanged();
       logger.info({ config: settings.configPath, devices: next.devices.size }, 'inventory reloaded');
       return true;
@@ -173,6 +205,28 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
       logger.error(`inventory reload refused, the previous one stays in force: ${message}`);
       return false;
     }
+  };
+  // One reload at a time: overlapping ones (a file event, SIGHUP, an enrollment) would race
+  // each other's awaits, and an older read finishing last would undo a newer one. A request
+  // that comes while one runs makes one more run afterwards, which reads the latest state.
+  let running: Promise<boolean> | undefined;
+  let again = false;
+  const reload = (): Promise<boolean> => {
+    if (running) {
+      again = true;
+      return running.then(() => reload());
+    }
+    running = (async () => {
+      let ok = await applyReload();
+      while (again) {
+        again = false;
+        ok = await applyReload();
+      }
+      return ok;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
 
   const watchers: ReturnType<typeof watch>[] = [];
@@ -197,9 +251,35 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
   const onHup = () => void reload();
   process.on('SIGHUP', onHup);
 
-  let generatedToken: string | undefined;
-  let closeTransport: () => Promise<void>;
   let url: string | null = null;
+
+  let closed = false;
+  let closeTransport: () => Promise<void> = async () => {};
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    process.off('SIGHUP', onHup);
+    for (const w of watchers) w.close();
+    clearTimeout(debounce);
+    clearTimeout(notifyTimer);
+    await closeTransport().catch(() => {});
+    await fleet.close();
+    await servers.close();
+  }
+  const listen = (server: HttpServer) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(error.code ?? '')
+            ? new FleetError(
+                'LISTEN_REFUSED',
+                `cannot listen on ${settings.listen.host}:${settings.listen.port}: ${error.code}`,
+              )
+            : error,
+        ),
+      );
+      server.listen(settings.listen.port, settings.listen.host, resolve);
+    });
 
   if (options.stdio) {
     const stdioName = inventory.config.stdio_principal ?? 'stdio';
@@ -220,24 +300,6 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     closeTransport = () => handle.close();
     logger.info({ version, devices: inventory.devices.size }, 'hub serving MCP on stdio');
   } else {
-    const loopback = isLoopbackHost(settings.listen.host);
-    if (access.tokens.length === 0) {
-      if (settings.insecure) {
-        logger.warn(
-          '!!! --insecure: serving WITHOUT authentication; anyone who can reach this port controls the fleet !!!',
-        );
-      } else if (!loopback) {
-        throw new FleetError(
-          'LISTEN_REFUSED',
-          `refusing to serve on ${settings.listen.host} without a principal token: add principals to fleet.yaml ` +
-            'or set MCP_FLEET_TOKEN (or --insecure, not recommended)',
-        );
-      } else {
-        generatedToken = generateToken();
-        generated = [{ name: 'admin', sha256: hashToken(generatedToken) }];
-        access = principalsOf(inventory.config, env, [...(options.extraTokens ?? []), ...generated]);
-      }
-    }
     const upstream = createUpstream({
       factory,
       logger,
@@ -267,22 +329,17 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
             void reload();
           },
         }),
-      health: () => ({ devices: fleet.devices().length }),
+      enrollLimiter: async (address) => (await enrollLimit.take(`enroll:${address}`, 10)) === undefined,
     });
     upstreamNotify = () => upstream.notifyListChanged();
-    await new Promise<void>((resolve, reject) => {
-      upstream.server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(error.code ?? '')
-            ? new FleetError(
-                'LISTEN_REFUSED',
-                `cannot listen on ${settings.listen.host}:${settings.listen.port}: ${error.code}`,
-              )
-            : error,
-        ),
-      );
-      upstream.server.listen(settings.listen.port, settings.listen.host, resolve);
-    });
+    try {
+      await listen(upstream.server);
+    } catch (error) {
+      // Nothing started for this hub may outlive a failed start (stdio servers, clients, watchers).
+      await close();
+      throw error;
+    }
+    upstream.server.on('error', (error) => logger.error({ err: error }, 'server error'));
     const address = upstream.server.address();
     url =
       address && typeof address === 'object'
@@ -292,22 +349,5 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     logger.info({ url, version, devices: inventory.devices.size }, 'hub listening');
   }
 
-  let closed = false;
-  return {
-    url,
-    generatedToken,
-    settings,
-    reload,
-    async close() {
-      if (closed) return;
-      closed = true;
-      process.off('SIGHUP', onHup);
-      for (const w of watchers) w.close();
-      clearTimeout(debounce);
-      clearTimeout(notifyTimer);
-      await closeTransport().catch(() => {});
-      await fleet.close();
-      await servers.close();
-    },
-  };
+  return { url, generatedToken, settings, reload, close };
 }

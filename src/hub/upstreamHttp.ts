@@ -24,8 +24,8 @@ export interface UpstreamDeps {
   logger: Logger;
   /** `POST /enroll`: the join token in the body is the credential, so no bearer is asked for. */
   enroll?: (body: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
-  /** What `GET /healthz` reports beside `status: ok`. */
-  health?: () => Record<string, unknown>;
+  /** Bounds `POST /enroll` attempts per client address (a join token is guessable only by brute force). */
+  enrollLimiter?: (address: string) => Promise<boolean>;
   /** Legacy (2025-era) sessions kept at most; the idlest is closed to make room. */
   maxSessions?: number;
   sessionIdleMs?: number;
@@ -63,13 +63,21 @@ function reply(
 
 class BodyTooLarge extends Error {}
 
+/** A body must arrive within this long: a client trickling bytes must not hold a socket forever. */
+const BODY_TIMEOUT_MS = 30_000;
+
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+  const timer = setTimeout(() => req.destroy(new Error('request body timed out')), BODY_TIMEOUT_MS);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new BodyTooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -95,18 +103,23 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
   );
   const modernNode = toNodeHandler(modern, { maxRequestBodySize: deps.state().maxBodyBytes });
 
+  /** Closes sessions idle too long, then the least recently used until there is room for one more. */
   function evict(now: number): void {
-    for (const [id, s] of sessions) {
-      if (now - s.lastUsed > idleMs) void s.transport.close().catch(() => {});
-      else if (sessions.size < maxSessions) break;
-      sessions.delete(id);
-    }
-    while (sessions.size >= maxSessions) {
-      const [id, s] = sessions.entries().next().value as [string, Session];
+    for (const [id, s] of [...sessions]) {
+      if (now - s.lastUsed <= idleMs) continue;
       sessions.delete(id);
       void s.transport.close().catch(() => {});
     }
+    while (sessions.size >= maxSessions) {
+      const oldest = sessions.entries().next().value;
+      if (!oldest) break;
+      sessions.delete(oldest[0]);
+      void oldest[1].transport.close().catch(() => {});
+    }
   }
+  // Idle sessions (their SSE streams hold sockets) are swept even when no new session comes.
+  const sweeper = setInterval(() => evict(Date.now()), Math.min(idleMs, 60_000));
+  sweeper.unref();
 
   async function legacy(
     req: IncomingMessage & { auth?: AuthInfo },
@@ -155,13 +168,16 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return reply(res, 405, { error: 'method not allowed' });
-      return reply(res, 200, { status: 'ok', ...(deps.health?.() ?? {}) });
+      return reply(res, 200, { status: 'ok' });
     }
     const state = deps.state();
     if (path === '/enroll' && deps.enroll) {
       if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });
       const refused = checkRequest(req, { ...state.guards, loopbackOnly: false });
       if (refused) return reply(res, 403, { error: `Forbidden: ${refused}` });
+      if (deps.enrollLimiter && !(await deps.enrollLimiter(req.socket.remoteAddress ?? ''))) {
+        return reply(res, 429, { error: 'too many enrollment attempts; try again in a minute' });
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(await readBody(req, 64 * 1024));
@@ -222,6 +238,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
     });
   });
   server.requestTimeout = 0; // long fan-outs stream for as long as their own deadline allows
+  server.maxConnections = 4096;
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 65_000;
 
@@ -238,6 +255,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
       }
     },
     async close() {
+      clearInterval(sweeper);
       server.closeIdleConnections();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       sessions.clear();

@@ -41,7 +41,7 @@ describe('a client cancelling a hub call', () => {
         );
         pending.catch(() => {});
         const pidFiles = () => readdirSync(dir).filter((f) => f.endsWith('.pid'));
-        expect(await waitUntil(() => pidFiles().length === 2, 10_000)).toBe(true);
+        expect(await waitUntil(() => pidFiles().length === 2, 20_000)).toBe(true);
         controller.abort();
         await expect(pending).rejects.toThrow(/abort/i);
         const pids = pidFiles().map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()));
@@ -63,7 +63,7 @@ describe('a client cancelling a hub call', () => {
         await client.close();
         removeDir(dir);
       }
-    }, 40_000);
+    }, 60_000);
   }
 
   it('refuses a body over the limit with 413 before parsing it', async () => {

@@ -227,7 +227,7 @@ describe('hub fan-out when devices fail', () => {
     hub = await startHub({
       config: `${devices.yaml}
 fanout: { device_timeout_s: 2, deadline_s: 15 }
-heartbeat: { interval_s: 30, timeout_s: 1, down_after: 1 }
+heartbeat: { interval_s: 1, timeout_s: 1, down_after: 2 }
 `,
       env: devices.env,
     });
@@ -261,7 +261,16 @@ heartbeat: { interval_s: 30, timeout_s: 1, down_after: 1 }
       expect(got.get('victim')?.error?.code).toBe('TIMEOUT');
       expect(elapsed).toBeLessThan(15_000); // bounded by the deadline, not by the hung device
       expect(structuredOf(result).summary).toBe('2 ok, 1 timed out');
-      // With down_after 1, the timeout made it down: the next call fails fast.
+      // The heartbeat notices the hang on its own (the timed-out call does not count against it)
+      // and the next call fails fast instead of waiting out the timeout again.
+      const state = async () =>
+        (
+          structuredOf(await client.callTool({ name: 'fleet_devices', arguments: { targets: 'victim' } }))
+            .devices as Array<{
+            state: string;
+          }>
+        )[0]?.state;
+      expect(await waitUntil(async () => (await state()) === 'down', 10_000)).toBe(true);
       const again = await client.callTool({
         name: 'fleet_exec',
         arguments: { targets: 'victim', argv: ['true'] },

@@ -3,7 +3,7 @@ import type { Logger } from '../../log/index.js';
 import type { ToolCallResult } from '../../tools/index.js';
 import type { DevicesResult, FleetResult } from '../fleetTools.js';
 import { FLEET_TOOL_FOR } from '../fleetTools.js';
-import type { Credential } from '../inventory/index.js';
+import { type Credential, DeviceName } from '../inventory/index.js';
 import { createAgentEndpoint } from './agentEndpoint.js';
 import type { Endpoint } from './types.js';
 
@@ -75,7 +75,9 @@ export function createChainedHub(options: ChainedHubOptions): ChainedHub {
         throw new FleetError('UPSTREAM_ERROR', `${options.site}: fleet_devices failed: ${textOf(result)}`);
       }
       const next = listing.devices
-        .filter((d) => typeof d.name === 'string' && !d.name.includes('/'))
+        // Only names that are plain device names here: not `all` (a keyword as a target), not
+        // the remote's own chained `site/device` ones (one level, so two hubs cannot loop).
+        .filter((d) => DeviceName.safeParse(d.name).success)
         .map((d) => ({ name: d.name, tags: d.tags ?? [], state: d.state, last_error: d.last_error ?? null }));
       const changed =
         JSON.stringify(next.map((d) => [d.name, d.tags])) !==

@@ -15,7 +15,8 @@ export const DeviceName = z
     /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
     'device name: a letter or digit, then letters, digits, _ . - (1–63)',
   )
-  .refine((name) => !name.includes('__'), 'device name may not contain "__" (it separates server and tool)');
+  .refine((name) => !name.includes('__'), 'device name may not contain "__" (it separates server and tool)')
+  .refine((name) => name !== 'all', '"all" is reserved: as a target it means every device');
 
 /** Server and hub names prefix tool names (`<server>__<tool>`): no `_`, so the split is unambiguous. */
 export const ServerName = z
@@ -100,10 +101,16 @@ export const PrincipalSchema = z
   .object({
     token_sha256: Sha256.optional(),
     role: RoleSchema,
-    /** A target expression (`"pis,nas"`, `"tag:lab&!pi-3"`) or a list of them; default all. */
+    /** A target expression (`"pis,nas"`, `"tag:lab,!pi-3"`) or a list of them; default all. */
     targets: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('all'),
     /** Tool calls per minute; a burst of this size is allowed, then calls are refused until it refills. */
     rate_per_minute: z.number().int().positive().max(1_000_000).default(600),
+    /**
+     * Third-party servers whose tools, resources and prompts it may use. Default: all of them
+     * for a principal whose targets are `all`, none for one limited to some devices (a server
+     * such as a filesystem server reaches the hub's own machine, outside those targets).
+     */
+    servers: z.union([z.literal('all'), z.array(z.string().min(1))]).optional(),
   })
   .strict();
 
