@@ -63,7 +63,10 @@ export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, fi
         : undefined;
       if (isNode(key) && key.range) ({ line, col: column } = lineCounter.linePos(key.range[0]));
     }
-    problems.push({ file, line, column, field: path.join('.'), message: issue.message });
+    // A bad record key (a device name, say) is reported by zod as "Invalid key in record" with
+    // the reasons nested inside; the operator needs the reasons.
+    const nested = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : '';
+    problems.push({ file, line, column, field: path.join('.'), message: nested || issue.message });
   }
   throw new FleetError('CONFIG_INVALID', `invalid config ${file}\n${formatProblems(problems)}`, { problems });
 }

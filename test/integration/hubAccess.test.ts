@@ -156,3 +156,43 @@ principals:
     expect(origin.status).toBe(403);
   });
 });
+
+describe('hub --insecure', () => {
+  it('serves without any token as an anonymous admin, and says so in the log', async () => {
+    const hub = await startHub({
+      config: 'devices: {}\n',
+      env: { MCP_FLEET_TOKEN: '' },
+      args: ['--insecure'],
+    });
+    try {
+      const response = await fetch(hub.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 't', version: '1' },
+          },
+        }),
+      });
+      expect(response.status).toBe(200);
+      const client = await connectClient(hub.url, 'ignored', 'modern');
+      try {
+        const devices = await client.callTool({ name: 'fleet_devices', arguments: {} });
+        expect(devices.isError).toBeFalsy();
+      } finally {
+        await client.close();
+      }
+      expect(hub.stderr()).toContain('--insecure');
+    } finally {
+      await hub.stop();
+    }
+  });
+});

@@ -19,6 +19,7 @@ const require = createRequire(import.meta.url);
 const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
 const FILESYSTEM = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 const VIEWER = 'passthrough-viewer-token';
+const FENCED = 'passthrough-fenced-operator-token';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
 /** Pids whose command line mentions `marker` (a unique temp dir passed as an argument). */
@@ -49,6 +50,7 @@ servers:
   fs: { command: "${process.execPath}", args: ["${FILESYSTEM}", "${root}"], tools: { exclude: [write_file] } }
 principals:
   watcher: { token_sha256: "${sha(VIEWER)}", role: viewer }
+  fenced: { token_sha256: "${sha(FENCED)}", role: operator, targets: "pi-*" }
 `,
     });
   }, 60_000);
@@ -138,6 +140,21 @@ principals:
       });
       expect(errorCodeOf(refused)).toBe('POLICY_DENIED');
       expect(ruleOf(refused)).toBe('role.viewer');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an operator limited to some devices gets no server unless its servers list names one', async () => {
+    const names = await toolNames(FENCED, 'legacy');
+    expect(names).toContain('fleet_exec');
+    expect(names.some((n) => n.includes('__'))).toBe(false);
+    const client = await connectClient(hub.url, FENCED, 'legacy');
+    try {
+      const refused = await client.callTool({ name: 'ev__echo', arguments: { message: 'x' } });
+      expect(errorCodeOf(refused)).toBe('POLICY_DENIED');
+      expect(ruleOf(refused)).toBe('principal.servers');
+      expect((await client.listResources()).resources).toEqual([]);
     } finally {
       await client.close();
     }

@@ -41,6 +41,19 @@ describe('fleet.yaml', () => {
     }
   });
 
+  it('reserves "all" as a device name and the built-in principal names', () => {
+    expect(() => parseYamlConfig(FleetConfigSchema, 'devices:\n  all: { local: true }\n', 'f.yaml')).toThrow(
+      /devices\.all: "all" is reserved/,
+    );
+    expect(() =>
+      parseYamlConfig(
+        FleetConfigSchema,
+        `principals:\n  owner: { token_sha256: "${'a'.repeat(64)}", role: viewer }\n`,
+        'f.yaml',
+      ),
+    ).toThrow(/principals\.owner: reserved/);
+  });
+
   it('refuses a name used for both a device and a group, and an unknown stdio principal', () => {
     const text = 'devices:\n  a: { url: "http://x:1/mcp" }\ngroups:\n  a: [a]\nstdio_principal: ghost\n';
     expect(() => parseYamlConfig(FleetConfigSchema, text, 'f.yaml')).toThrow(

@@ -114,9 +114,15 @@ export const PrincipalSchema = z
   })
   .strict();
 
+/** Names the hub gives its built-in principals (MCP_FLEET_TOKEN, `up`, a generated token, --insecure). */
+export const RESERVED_PRINCIPALS: readonly string[] = ['token', 'owner', 'generated', 'anonymous'];
+
 const PrincipalName = z
   .string()
-  .regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'principal name: letters, digits, _ . @ - (1–64)');
+  .regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'principal name: letters, digits, _ . @ - (1–64)')
+  .refine((n) => !RESERVED_PRINCIPALS.includes(n), {
+    message: `reserved for built-in principals: ${RESERVED_PRINCIPALS.join(', ')}`,
+  });
 
 export const FleetConfigSchema = z
   .object({
