@@ -168,7 +168,11 @@ export async function callFleetTool(
     const tool = def.agentTool;
     const longest = requestedMs(parsed.deviceArgs);
     const perDevice = (device: string) =>
-      Math.max(deps.fleet.device(device)?.timeoutMs ?? config.fanout.device_timeout_s * 1000, longest + 5000);
+      Math.max(
+        deps.fleet.device(device)?.timeoutMs ?? config.fanout.device_timeout_s * 1000,
+        // A call that asks the device for a long run (exec timeout_s) gets that, plus time to answer.
+        longest > 0 ? longest + 5000 : 0,
+      );
     let done = 0;
     const entries = await fanOut<DeviceValue>(
       allowed,
@@ -210,7 +214,7 @@ export async function callFleetTool(
       {
         concurrency: config.fanout.concurrency,
         perDeviceTimeoutMs: perDevice,
-        deadlineMs: Math.max(config.fanout.deadline_s * 1000, longest + 10_000),
+        deadlineMs: Math.max(config.fanout.deadline_s * 1000, longest > 0 ? longest + 10_000 : 0),
         signal: options.signal,
         now,
       },

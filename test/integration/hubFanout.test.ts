@@ -259,6 +259,7 @@ heartbeat: { interval_s: 1, timeout_s: 1, down_after: 2 }
       expect(got.get('ok-2')?.ok).toBe(true);
       expect(got.get('victim')?.ok).toBe(false);
       expect(got.get('victim')?.error?.code).toBe('TIMEOUT');
+      expect(got.get('victim')?.error?.message).toBe('no answer within 2 s'); // device_timeout_s, not more
       expect(elapsed).toBeLessThan(15_000); // bounded by the deadline, not by the hung device
       expect(structuredOf(result).summary).toBe('2 ok, 1 timed out');
       // The heartbeat notices the hang on its own (the timed-out call does not count against it)
