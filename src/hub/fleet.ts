@@ -69,6 +69,9 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
     downAfter: inventory.config.heartbeat.down_after,
     maxBackoffMs: inventory.config.heartbeat.max_backoff_s * 1000,
     slowMs: inventory.config.heartbeat.slow_ms,
+    // A probe is one small request; hung devices hold a slot for the whole probe timeout, so
+    // the cap is generous, or a few hung devices would delay everyone's first heartbeat.
+    maxConcurrentProbes: 128,
     onChange: (device, next) => deps.onHealthChange?.(device, next),
   });
 
