@@ -21,8 +21,9 @@ interface Entry {
 }
 const entries = (r: Parameters<typeof structuredOf>[0]) => structuredOf(r).results as Entry[];
 /**
- * Client sockets towards 127.0.0.1:`port`, open or recently closed: a socket the client closed
- * stays in TIME_WAIT for a minute, so a connection per call would show here as one per call.
+ * Sockets with 127.0.0.1:`port` at either end, open or recently closed: whichever side closes
+ * keeps its socket in TIME_WAIT for a minute, so a connection per call would show here as at
+ * least one socket per call.
  */
 function connectionsTo(port: number): number {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
@@ -31,7 +32,7 @@ function connectionsTo(port: number): number {
     .slice(1)
     .filter((line) => {
       const f = line.trim().split(/\s+/);
-      return f[2] === `0100007F:${hex}`;
+      return f[1] === `0100007F:${hex}` || f[2] === `0100007F:${hex}`;
     }).length;
 }
 const byDevice = (r: Parameters<typeof structuredOf>[0]) => new Map(entries(r).map((e) => [e.device, e]));
@@ -180,16 +181,22 @@ heartbeat: { interval_s: 1, timeout_s: 1, down_after: 2 }
   it('reuses one downstream connection per device instead of one per call', async () => {
     const client = await connectClient(hub.url, hub.token, 'modern');
     const agent = agents[0] as AgentHandle;
-    try {
-      for (let i = 0; i < 30; i++) {
+    const calls = async (n: number) => {
+      for (let i = 0; i < n; i++) {
         const r = await client.callTool({
           name: 'fleet_exec',
           arguments: { targets: 'pi-1', argv: ['true'] },
         });
         expect(r.isError).toBeFalsy();
       }
-      // 30 calls (and heartbeats) went over a connection or two kept alive, not 30 connections.
-      expect(connectionsTo(agent.port)).toBeLessThanOrEqual(3);
+    };
+    try {
+      await calls(5);
+      const warm = connectionsTo(agent.port);
+      await calls(40);
+      // 40 more calls went over connections kept alive, not 40 new ones. (A heartbeat that overlaps
+      // a call can make the pool open one more, so a few new sockets are possible on a busy machine.)
+      expect(connectionsTo(agent.port) - warm).toBeLessThan(10);
     } finally {
       await client.close();
     }
