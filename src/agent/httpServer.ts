@@ -1,16 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
-import { type TokenEntry, verifyBearer } from './auth.js';
-import { checkRequest, type GuardOptions } from './requestGuards.js';
-
-export interface HttpFrontState {
-  /** Empty with `insecure` means no auth at all (refused on non-loopback binds unless --insecure). */
-  tokens: readonly TokenEntry[];
-  insecure: boolean;
-  guards: GuardOptions;
-  maxBodyBytes: number;
-}
+import { admit, type HttpFrontState, reply, rpcError } from './admission.js';
 
 export interface HttpFrontDeps {
   /** The MCP handler (`toNodeHandler(createMcpHandler(...))`). */
@@ -22,22 +13,6 @@ export interface HttpFrontDeps {
   activity?: { start(): void; end(): void };
   mcpPath?: string;
 }
-
-function reply(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
 
 /**
  * The agent's HTTP front: `/healthz` without auth, `/mcp` behind Host/Origin checks, a body
@@ -55,29 +30,7 @@ export function createHttpFront(deps: HttpFrontDeps): Server {
     }
     if (path !== mcpPath) return reply(res, 404, { error: 'not found' });
 
-    const state = deps.state();
-    const refused = checkRequest(req, state.guards);
-    if (refused) {
-      deps.logger.warn({ host: req.headers.host, origin: req.headers.origin }, `refused: ${refused}`);
-      return reply(res, 403, rpcError(-32000, `Forbidden: ${refused}`));
-    }
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > state.maxBodyBytes) {
-      return reply(res, 413, rpcError(-32000, `Request body over ${state.maxBodyBytes} bytes`), {
-        connection: 'close',
-      });
-    }
-    let principal = 'anonymous';
-    if (!(state.insecure && state.tokens.length === 0)) {
-      const entry = verifyBearer(req.headers.authorization, state.tokens);
-      if (!entry) {
-        return reply(res, 401, rpcError(-32001, 'Unauthorized: a valid bearer token is required'), {
-          'www-authenticate': 'Bearer realm="mcp-fleet"',
-        });
-      }
-      principal = entry.name;
-    }
-    req.auth = { token: '', clientId: principal, scopes: [] };
+    if (admit(req, res, deps.state(), deps.logger) === undefined) return;
     await deps.mcp(req, res);
   }
 

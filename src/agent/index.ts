@@ -1,6 +1,8 @@
+export type { HttpFrontState } from './admission.js';
+export { admit, reply, rpcError } from './admission.js';
 export type { TokenEntry } from './auth.js';
 export { generateToken, hashToken, verifyBearer } from './auth.js';
-export type { HttpFrontDeps, HttpFrontState } from './httpServer.js';
+export type { HttpFrontDeps } from './httpServer.js';
 export { createHttpFront } from './httpServer.js';
 export { createIdleTimer } from './idleTimer.js';
 export type { McpServerDeps } from './mcpServer.js';

@@ -7,20 +7,12 @@ import {
 } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { type AuthInfo, createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
-import { checkRequest, type GuardOptions, type TokenEntry, verifyBearer } from '../agent/index.js';
+import { admit, checkRequest, type HttpFrontState, reply, rpcError } from '../agent/index.js';
 import type { Logger } from '../log/index.js';
-
-export interface UpstreamState {
-  /** Principals' token hashes (name = principal). Empty with `insecure`: no auth at all. */
-  tokens: readonly TokenEntry[];
-  insecure: boolean;
-  guards: GuardOptions;
-  maxBodyBytes: number;
-}
 
 export interface UpstreamDeps {
   factory: (ctx: { authInfo?: AuthInfo }) => Server;
-  state: () => UpstreamState;
+  state: () => HttpFrontState;
   logger: Logger;
   /** `POST /enroll`: the join token in the body is the credential, so no bearer is asked for. */
   enroll?: (body: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
@@ -43,22 +35,6 @@ interface Session {
   server: Server;
   principal: string;
   lastUsed: number;
-}
-
-const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', id: null, error: { code, message } });
-
-function reply(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 class BodyTooLarge extends Error {}
@@ -191,27 +167,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
     }
     if (path !== '/mcp') return reply(res, 404, { error: 'not found' });
 
-    const refused = checkRequest(req, state.guards);
-    if (refused) {
-      deps.logger.warn({ host: req.headers.host, origin: req.headers.origin }, `refused: ${refused}`);
-      return reply(res, 403, rpcError(-32000, `Forbidden: ${refused}`));
-    }
-    if (Number(req.headers['content-length'] ?? 0) > state.maxBodyBytes) {
-      return reply(res, 413, rpcError(-32000, `Request body over ${state.maxBodyBytes} bytes`), {
-        connection: 'close',
-      });
-    }
-    let principal = 'anonymous';
-    if (!(state.insecure && state.tokens.length === 0)) {
-      const entry = verifyBearer(req.headers.authorization, state.tokens);
-      if (!entry) {
-        return reply(res, 401, rpcError(-32001, 'Unauthorized: a valid bearer token is required'), {
-          'www-authenticate': 'Bearer realm="mcp-fleet"',
-        });
-      }
-      principal = entry.name;
-    }
-    req.auth = { token: '', clientId: principal, scopes: [] };
+    const principal = admit(req, res, state, deps.logger);
+    if (principal === undefined) return;
 
     if (req.method !== 'POST') return legacy(req, res, undefined, principal); // GET stream, DELETE session
     let body: unknown;
