@@ -6,6 +6,7 @@ import {
   AgentConfigSchema,
   defaultStateDir,
   loadYamlConfig,
+  readJsonState,
   TokenEntrySchema,
 } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
@@ -72,30 +73,7 @@ export const joinedTokensPath = (stateDir: string): string => join(stateDir, 'to
  * file and field: on a reload that keeps the previous settings, rather than dropping a hub.
  */
 export async function readJoinedTokens(path: string): Promise<TokenEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new FleetError('CONFIG_INVALID', `cannot read ${path}: ${(error as Error).message}`, {
-      file: path,
-    });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new FleetError('CONFIG_INVALID', `invalid JSON in ${path}: ${(error as Error).message}`, {
-      file: path,
-    });
-  }
-  const parsed = JoinedTokensSchema.safeParse(value);
-  if (parsed.success) return parsed.data.tokens;
-  const lines = parsed.error.issues.map((issue) => {
-    const field = issue.path.map((p) => String(p)).join('.');
-    return `${path}: ${field ? `${field}: ` : ''}${issue.message}`;
-  });
-  throw new FleetError('CONFIG_INVALID', `invalid token file ${path}\n${lines.join('\n')}`, { file: path });
+  return (await readJsonState(JoinedTokensSchema, path))?.tokens ?? [];
 }
 
 /**

@@ -11,9 +11,9 @@ import {
   parseListen,
   readJoinedTokens,
 } from '../agent/settings.js';
-import { AgentConfigSchema, loadYamlConfig } from '../config/index.js';
+import { AgentConfigSchema, loadYamlConfig, withFileLock, writeJsonAtomic } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
-import { EnrollTagName, EnrollUrl, withFileLock, writeJsonAtomic } from '../hub/enroll/index.js';
+import { EnrollTagName, EnrollUrl } from '../hub/enroll/index.js';
 import { DeviceName } from '../hub/inventory/schema.js';
 
 export interface JoinOptions {

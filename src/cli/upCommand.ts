@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { generateToken, hashToken } from '../agent/index.js';
-import { readJsonState, writeJsonAtomic } from '../hub/enroll/index.js';
+import { readJsonState, writeJsonAtomic } from '../config/index.js';
 import { hubStateDir, runHub } from '../hub/index.js';
 
 const UpTokenSchema = z

@@ -17,14 +17,20 @@ const UNREACHABLE_CODES = new Set(
  */
 export function unreachableCode(error: unknown): string | undefined {
   if (error instanceof FleetError && error.data.unreachable === true) return 'UNREACHABLE';
+  return errorCodes(error).find((code) => UNREACHABLE_CODES.has(code));
+}
+
+/** Every string `code` on an error and its causes (fetch and the SDK wrap the socket error). */
+export function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
   let current: unknown = error;
   // Bounded walk: cause chains can be cyclic.
   for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return code;
+    if (typeof code === 'string') codes.push(code);
     current = (current as { cause?: unknown }).cause;
   }
-  return undefined;
+  return codes;
 }
 
 /** Whether nothing answered at that address, which makes a device down at once instead of after `downAfter` failures. */

@@ -1,17 +1,5 @@
 import { FleetError } from '../../errors/index.js';
-import { unreachableCode } from '../unreachable.js';
-
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  // Bounded walk: causes can be chained, and a cyclic chain must not hang the hub.
-  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes;
-}
+import { errorCodes, unreachableCode } from '../unreachable.js';
 
 /**
  * Turns whatever a downstream client threw into a FleetError with a stable code: the device
@@ -20,7 +8,7 @@ function codesOf(error: unknown): string[] {
  */
 export function classifyDownstreamError(error: unknown, device: string): FleetError {
   if (error instanceof FleetError) return error;
-  const codes = codesOf(error);
+  const codes = errorCodes(error);
   const message = error instanceof Error ? error.message : String(error);
   const network = unreachableCode(error);
   if (network) {

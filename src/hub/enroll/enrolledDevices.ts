@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from '../../config/index.js';
 import { FleetError } from '../../errors/index.js';
 import { DeviceName } from '../inventory/schema.js';
-import { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from './atomicJson.js';
 
 /** The same rule as fleet.yaml tags (tags become target expressions: `tag:lab`). */
 export const EnrollTagName = z

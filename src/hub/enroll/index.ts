@@ -1,5 +1,3 @@
-export type { FileLockOptions } from './atomicJson.js';
-export { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from './atomicJson.js';
 export type { EnrolledDevice, EnrolledStore } from './enrolledDevices.js';
 export { createEnrolledStore, EnrolledFileSchema, EnrollTagName, EnrollUrl } from './enrolledDevices.js';
 export type { EnrollDeps, EnrollResponse } from './enrollRequest.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from '../../config/index.js';
 import { FleetError } from '../../errors/index.js';
-import { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from './atomicJson.js';
 
 export const DEFAULT_JOIN_TTL_MS = 60 * 60 * 1000;
 export const MAX_JOIN_TTL_MS = 7 * 24 * 60 * 60 * 1000;

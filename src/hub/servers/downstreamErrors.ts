@@ -1,5 +1,6 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { FleetError } from '../../errors/index.js';
+import { errorCodes, unreachableCode } from '../unreachable.js';
 
 /** SDK failures that mean the connection itself is gone, not that one request went wrong. */
 const CONNECTION_LOST = new Set<string>([
@@ -7,28 +8,6 @@ const CONNECTION_LOST = new Set<string>([
   SdkErrorCode.NotConnected,
   SdkErrorCode.SendFailed,
 ]);
-
-/** Node/undici codes for "nothing answered there", found anywhere on the cause chain. */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-]);
-
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  // Bounded walk: a cyclic cause chain must not hang the hub.
-  for (let depth = 0; depth < 8 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes;
-}
 
 function httpStatus(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
@@ -43,12 +22,12 @@ export function isConnectionLost(error: unknown): boolean {
   if (error instanceof ProtocolError) return false;
   if (error instanceof SdkError && CONNECTION_LOST.has(error.code)) return true;
   if (httpStatus(error) === 404) return true; // Streamable HTTP: the session is unknown to the server
-  return codesOf(error).some((code) => UNREACHABLE.has(code));
+  return unreachableCode(error) !== undefined;
 }
 
 /** Whether retrying soon cannot help: the command does not exist, or the server refused our credential. */
 export function isPermanentFailure(error: unknown): boolean {
-  const codes = codesOf(error);
+  const codes = errorCodes(error);
   if (error instanceof FleetError && error.code === 'EXEC_FAILED') {
     const errno = error.data.errno;
     return errno === 'ENOENT' || errno === 'EACCES' || errno === 'ENOTDIR';
@@ -60,7 +39,7 @@ export function isPermanentFailure(error: unknown): boolean {
 
 /** Whether the connect failed during the era probe (e.g. a server that exits on any pre-initialize request). */
 export function isEraNegotiationFailure(error: unknown): boolean {
-  return codesOf(error).includes(SdkErrorCode.EraNegotiationFailed);
+  return errorCodes(error).includes(SdkErrorCode.EraNegotiationFailed);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSerializer, withFileLock, writeJsonAtomic } from './atomicJson.js';
+import { createSerializer, withFileLock, writeJsonAtomic } from './jsonState.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'mcpf-atomic-'));
 

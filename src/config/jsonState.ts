@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
-import { FleetError } from '../../errors/index.js';
+import { FleetError } from '../errors/index.js';
 
 /**
  * JSON state files that hold secrets or their hashes (join tokens, enrolled credentials, the
