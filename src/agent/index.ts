@@ -7,6 +7,8 @@ export { createHttpFront } from './httpServer.js';
 export { createIdleTimer } from './idleTimer.js';
 export type { McpServerDeps } from './mcpServer.js';
 export { createMcpServerFactory } from './mcpServer.js';
+export type { ProgressRequest } from './progress.js';
+export { progressNotifier } from './progress.js';
 export type { GuardOptions } from './requestGuards.js';
 export { checkRequest, isLoopbackHost } from './requestGuards.js';
 export type { AgentDeps, AgentOptions, RunningAgent } from './runAgent.js';

@@ -3,6 +3,7 @@ import type { Device } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 import type { ToolPipeline } from '../tools/index.js';
 import { createInFlightCalls } from './inFlightCalls.js';
+import { progressNotifier } from './progress.js';
 
 export interface McpServerDeps {
   name: string;
@@ -49,22 +50,7 @@ export function createMcpServerFactory(deps: McpServerDeps) {
     }
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const name = request.params.name;
-      const token = ctx.mcpReq._meta?.progressToken;
-      let step = 0;
-      const progress =
-        token === undefined
-          ? undefined
-          : (message: string) => {
-              step++;
-              ctx.mcpReq
-                .notify({
-                  method: 'notifications/progress',
-                  params: { progressToken: token, progress: step, message },
-                })
-                .catch(() => {
-                  // The client went away; the call's own signal handles that.
-                });
-            };
+      const progress = progressNotifier(ctx.mcpReq);
       const call = routeCancels ? inFlight.register(principal, ctx.mcpReq.id) : undefined;
       try {
         return await deps.pipeline.call(name, request.params.arguments, {

@@ -17,6 +17,29 @@ export const ListenSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]
   error: 'listen is HOST:PORT, [IPv6]:PORT or PORT',
 });
 
+/** The `audit` section of agent.yaml and fleet.yaml: a JSONL file rotated by size. */
+export const AuditSettingsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    path: z.string().optional(),
+    max_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
+    keep: z.number().int().min(1).max(100).default(5),
+  })
+  .strict()
+  .prefault({});
+
+/** The `log` section of agent.yaml and fleet.yaml. */
+export const LogSettingsSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .prefault({});
+
 /** agent.yaml: every object strict, so a misspelt safety setting is an error, not a no-op. */
 export const AgentConfigSchema = z
   .object({
@@ -39,25 +62,8 @@ export const AgentConfigSchema = z
       .strict()
       .prefault({}),
     policy: PolicySchema.prefault({}),
-    audit: z
-      .object({
-        enabled: z.boolean().default(true),
-        path: z.string().optional(),
-        max_bytes: z
-          .number()
-          .int()
-          .positive()
-          .default(10 * 1024 * 1024),
-        keep: z.number().int().min(1).max(100).default(5),
-      })
-      .strict()
-      .prefault({}),
-    log: z
-      .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      })
-      .strict()
-      .prefault({}),
+    audit: AuditSettingsSchema,
+    log: LogSettingsSchema,
   })
   .strict();
 

@@ -1,5 +1,12 @@
 export type { AgentConfig } from './agentConfig.js';
-export { AgentConfigSchema, defaultStateDir, ListenSchema, TokenEntrySchema } from './agentConfig.js';
+export {
+  AgentConfigSchema,
+  AuditSettingsSchema,
+  defaultStateDir,
+  ListenSchema,
+  LogSettingsSchema,
+  TokenEntrySchema,
+} from './agentConfig.js';
 export type { FileLockOptions } from './jsonState.js';
 export { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from './jsonState.js';
 export type { ConfigProblem } from './loadYaml.js';

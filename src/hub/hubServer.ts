@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { progressNotifier } from '../agent/index.js';
 import type { AuditSink } from '../audit/index.js';
 import { FleetError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
@@ -177,20 +178,7 @@ export function createHubServerFactory(ctx: HubContext) {
       const principal = who();
       const name = request.params.name;
       const args = request.params.arguments;
-      const token = rctx.mcpReq._meta?.progressToken;
-      let step = 0;
-      const progress =
-        token === undefined
-          ? undefined
-          : (message: string) => {
-              step++;
-              rctx.mcpReq
-                .notify({
-                  method: 'notifications/progress',
-                  params: { progressToken: token, progress: step, message },
-                })
-                .catch(() => {});
-            };
+      const progress = progressNotifier(rctx.mcpReq);
       const limited = await ctx.rateLimiter.take(principal.name, principal.ratePerMinute);
       if (limited) {
         await ctx.audit.record({

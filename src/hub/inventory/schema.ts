@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ListenSchema } from '../../config/index.js';
+import { AuditSettingsSchema, ListenSchema, LogSettingsSchema } from '../../config/index.js';
 import { PolicySchema } from '../../policy/index.js';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
@@ -165,25 +165,8 @@ export const FleetConfigSchema = z
       .positive()
       .max(1024 * 1024 * 1024)
       .default(16 * 1024 * 1024),
-    audit: z
-      .object({
-        enabled: z.boolean().default(true),
-        path: z.string().optional(),
-        max_bytes: z
-          .number()
-          .int()
-          .positive()
-          .default(10 * 1024 * 1024),
-        keep: z.number().int().min(1).max(100).default(5),
-      })
-      .strict()
-      .prefault({}),
-    log: z
-      .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      })
-      .strict()
-      .prefault({}),
+    audit: AuditSettingsSchema,
+    log: LogSettingsSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
