@@ -14,7 +14,7 @@ import type { DevicesResult, FleetToolDef } from './fleetTools.js';
 export interface CompatTool {
   wire: ListedTool;
   /** The fleet tool that answers it, and the arguments it gets. */
-  route(raw: unknown): { tool: string; args: Record<string, unknown> };
+  route(raw: unknown, fleet: Fleet): { tool: string; args: Record<string, unknown> };
   /** Reshapes the fleet tool's structured result, where the seed's shape differs. */
   reshape?: (result: Record<string, unknown>) => { structured: Record<string, unknown>; text: string };
 }
@@ -46,105 +46,127 @@ function parse<S extends z.ZodType>(s: S, raw: unknown): z.output<S> {
   return parsed.data;
 }
 
-export function createCompatTools(
-  fleet: Fleet,
-  fleetTools: ReadonlyMap<string, FleetToolDef>,
-): Map<string, CompatTool> {
-  const out = new Map<string, CompatTool>();
+export interface Compat {
+  /** Every compat tool for this fleet (`<device>_admin` follows the inventory). */
+  tools(fleet: Fleet): Map<string, CompatTool>;
+  /** One compat tool by name, without building the others (the call path). */
+  find(name: string, fleet: Fleet): CompatTool | undefined;
+}
+
+/** Schemas are converted once here; listing and calling only assemble precomputed parts. */
+export function createCompat(fleetTools: ReadonlyMap<string, FleetToolDef>): Compat {
+  const fixed = new Map<string, CompatTool>();
   const statusWire = fleetTools.get('fleet_status')?.wire;
   const devicesWire = fleetTools.get('fleet_devices')?.wire;
   const execWire = fleetTools.get('fleet_exec')?.wire;
-  if (!statusWire || !devicesWire || !execWire) return out;
   const read = { readOnlyHint: true, destructiveHint: false, idempotentHint: true };
+  const write = { readOnlyHint: false, destructiveHint: true, idempotentHint: false };
   const tool = (
     name: string,
     description: string,
-    input: z.ZodType,
-    output: ListedTool['outputSchema'],
+    inputSchema: ListedTool['inputSchema'],
+    outputSchema: ListedTool['outputSchema'],
     annotations = read,
   ): ListedTool => ({
     name,
     title: name,
     description,
-    inputSchema: schema(input, 'input'),
-    outputSchema: output,
+    inputSchema,
+    outputSchema,
     annotations: { title: name, ...annotations },
   });
-  const exactDevice = (name: string) => {
+  const emptyIn = schema(Empty, 'input');
+  const adminIn = schema(AdminInput, 'input');
+  const exactDevice = (name: string, fleet: Fleet) => {
     if (!fleet.device(name)) throw new FleetError('NOT_FOUND', `no device named ${name}`);
     return name;
   };
 
-  out.set('network_resources', {
-    wire: tool(
-      'network_resources',
-      'The known hosts of the network (seed name of fleet_devices).',
-      Empty,
-      devicesWire.outputSchema,
-    ),
-    route: (raw) => {
-      parse(Empty, raw);
-      return { tool: 'fleet_devices', args: {} };
-    },
-  });
-  out.set('list_workers', {
-    wire: tool(
-      'list_workers',
-      'Configured workers and their addresses (seed name).',
-      Empty,
-      schema(WorkersOutput, 'output'),
-    ),
-    route: (raw) => {
-      parse(Empty, raw);
-      return { tool: 'fleet_devices', args: {} };
-    },
-    reshape(result) {
-      const devices = (result as DevicesResult).devices ?? [];
-      const workers = Object.fromEntries(devices.map((d) => [d.name, d.address ?? d.connector]));
-      return { structured: { workers }, text: JSON.stringify({ workers }) };
-    },
-  });
-  out.set('get_all_workers_status', {
-    wire: tool(
-      'get_all_workers_status',
-      'Status of every worker (seed name of fleet_status on all).',
-      Empty,
-      statusWire.outputSchema,
-    ),
-    route: (raw) => {
-      parse(Empty, raw);
-      return { tool: 'fleet_status', args: { targets: 'all' } };
-    },
-  });
-  out.set('get_worker_status', {
-    wire: tool(
-      'get_worker_status',
-      'Status of one worker (seed name of fleet_status).',
-      WorkerInput,
-      statusWire.outputSchema,
-    ),
-    route: (raw) => ({
-      tool: 'fleet_status',
-      args: { targets: exactDevice(parse(WorkerInput, raw).worker_name) },
-    }),
-  });
-  for (const device of fleet.devices()) {
-    if (device.name.includes('/')) continue;
-    const name = `${device.name}_admin`;
-    out.set(name, {
+  if (statusWire && devicesWire && execWire) {
+    fixed.set('network_resources', {
       wire: tool(
-        name,
-        `Run a command on ${device.name} (seed name of fleet_exec).`,
-        AdminInput,
-        execWire.outputSchema,
-        {
-          readOnlyHint: false,
-          destructiveHint: true,
-          idempotentHint: false,
-        },
+        'network_resources',
+        'The known hosts of the network (seed name of fleet_devices).',
+        emptyIn,
+        devicesWire.outputSchema,
       ),
-      route: (raw) => ({ tool: 'fleet_exec', args: { ...parse(AdminInput, raw), targets: device.name } }),
+      route: (raw) => {
+        parse(Empty, raw);
+        return { tool: 'fleet_devices', args: {} };
+      },
+    });
+    fixed.set('list_workers', {
+      wire: tool(
+        'list_workers',
+        'Configured workers and their addresses (seed name).',
+        emptyIn,
+        schema(WorkersOutput, 'output'),
+      ),
+      route: (raw) => {
+        parse(Empty, raw);
+        return { tool: 'fleet_devices', args: {} };
+      },
+      reshape(result) {
+        const devices = (result as DevicesResult).devices ?? [];
+        const workers = Object.fromEntries(devices.map((d) => [d.name, d.address ?? d.connector]));
+        return { structured: { workers }, text: JSON.stringify({ workers }) };
+      },
+    });
+    fixed.set('get_all_workers_status', {
+      wire: tool(
+        'get_all_workers_status',
+        'Status of every worker (seed name of fleet_status on all).',
+        emptyIn,
+        statusWire.outputSchema,
+      ),
+      route: (raw) => {
+        parse(Empty, raw);
+        return { tool: 'fleet_status', args: { targets: 'all' } };
+      },
+    });
+    fixed.set('get_worker_status', {
+      wire: tool(
+        'get_worker_status',
+        'Status of one worker (seed name of fleet_status).',
+        schema(WorkerInput, 'input'),
+        statusWire.outputSchema,
+      ),
+      route: (raw, fleet) => ({
+        tool: 'fleet_status',
+        args: { targets: exactDevice(parse(WorkerInput, raw).worker_name, fleet) },
+      }),
     });
   }
-  return out;
+
+  function admin(device: string): CompatTool | undefined {
+    if (!execWire || device.includes('/')) return undefined;
+    const name = `${device}_admin`;
+    return {
+      wire: tool(
+        name,
+        `Run a command on ${device} (seed name of fleet_exec).`,
+        adminIn,
+        execWire.outputSchema,
+        write,
+      ),
+      route: (raw) => ({ tool: 'fleet_exec', args: { ...parse(AdminInput, raw), targets: device } }),
+    };
+  }
+
+  return {
+    tools(fleet) {
+      const out = new Map(fixed);
+      for (const device of fleet.devices()) {
+        const t = admin(device.name);
+        if (t) out.set(t.wire.name, t);
+      }
+      return out;
+    },
+    find(name, fleet) {
+      const known = fixed.get(name);
+      if (known) return known;
+      const device = name.endsWith('_admin') ? name.slice(0, -'_admin'.length) : undefined;
+      return device && fleet.device(device) ? admin(device) : undefined;
+    },
+  };
 }

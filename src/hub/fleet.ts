@@ -10,7 +10,12 @@ import {
   type Endpoint,
 } from './endpoints/index.js';
 import { createHealthMonitor, type DeviceHealth, type HealthMonitor } from './health.js';
-import { type Inventory, type InventoryDevice, resolveCredential } from './inventory/index.js';
+import {
+  type Credential,
+  type Inventory,
+  type InventoryDevice,
+  resolveCredential,
+} from './inventory/index.js';
 import type { TargetUniverse } from './targets.js';
 
 export interface FleetDeps {
@@ -57,6 +62,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
   const slots = new Map<string, Slot>();
   const chained = new Map<string, { hub: ChainedHub; key: string; tags: string[] }>();
   let chainedDevices: InventoryDevice[] = [];
+  let chainedByName = new Map<string, InventoryDevice>();
 
   const health = createHealthMonitor({
     probe: async (name, signal) => {
@@ -145,6 +151,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
         }),
       ),
     );
+    chainedByName = new Map(chainedDevices.map((d) => [d.name, d]));
   }
 
   function syncSlots(): void {
@@ -174,14 +181,16 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
 
   async function apply(next: Inventory): Promise<void> {
     current = next;
-    const wanted = new Map<string, { key: string; tags: string[] }>();
+    const baseDir = next.file ? dirname(next.file) : process.cwd();
+    const wanted = new Map<string, { key: string; tags: string[]; url: string; credential: Credential }>();
     for (const [site, spec] of Object.entries(next.config.hubs)) {
-      const credential = await resolveCredential(
-        spec,
-        deps.env,
-        next.file ? dirname(next.file) : process.cwd(),
-      );
-      wanted.set(site, { key: JSON.stringify([spec.url, credential]), tags: spec.tags });
+      const credential = await resolveCredential(spec, deps.env, baseDir);
+      wanted.set(site, {
+        key: JSON.stringify([spec.url, credential]),
+        tags: spec.tags,
+        url: spec.url,
+        credential,
+      });
     }
     for (const [site, entry] of chained) {
       if (wanted.get(site)?.key !== entry.key) {
@@ -191,16 +200,10 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
     }
     for (const [site, want] of wanted) {
       if (chained.has(site)) continue;
-      const spec = next.config.hubs[site];
-      if (!spec) continue;
-      const credential = await resolveCredential(
-        spec,
-        deps.env,
-        next.file ? dirname(next.file) : process.cwd(),
-      );
+      const { url, credential } = want;
       const hub = createChainedHub({
         site,
-        url: spec.url,
+        url,
         credential,
         clientName: deps.clientName,
         clientVersion: deps.clientVersion,
@@ -225,7 +228,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
   return {
     apply,
     devices,
-    device: (name) => current.devices.get(name) ?? chainedDevices.find((d) => d.name === name),
+    device: (name) => current.devices.get(name) ?? chainedByName.get(name),
     universe: () => ({
       devices: devices().map((d) => ({ name: d.name, tags: d.tags })),
       groups: current.config.groups,

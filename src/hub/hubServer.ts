@@ -6,7 +6,7 @@ import { FleetError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { ListedTool, ToolCallResult } from '../tools/index.js';
 import { canList, evaluateAccess } from './access.js';
-import { createCompatTools } from './compat.js';
+import { createCompat } from './compat.js';
 import type { Fleet } from './fleet.js';
 import { callFleetTool, type Principal, reachOf } from './fleetCall.js';
 import type { FleetToolDef } from './fleetTools.js';
@@ -53,6 +53,7 @@ function protocolError(message: string): ProtocolError {
  * them sees a reloaded inventory at once.
  */
 export function createHubServerFactory(ctx: HubContext) {
+  const compatTools = createCompat(ctx.fleetTools);
   function listTools(principal: Principal): ListedTool[] {
     const role = principal.role;
     const own = [...ctx.fleetTools.values()]
@@ -65,7 +66,7 @@ export function createHubServerFactory(ctx: HubContext) {
     const reach = principal.role === 'admin' ? undefined : reachOf(principal, ctx.fleet);
     const compat =
       ctx.config().compat === 'seed'
-        ? [...createCompatTools(ctx.fleet, ctx.fleetTools).entries()]
+        ? [...compatTools.tools(ctx.fleet).entries()]
             .filter(
               ([name]) => !reach || !name.endsWith('_admin') || reach.has(name.slice(0, -'_admin'.length)),
             )
@@ -196,11 +197,11 @@ export function createHubServerFactory(ctx: HubContext) {
       const own = ctx.fleetTools.get(name);
       if (own) return callFleetTool(own, args, call, deps);
       if (ctx.config().compat === 'seed') {
-        const compat = createCompatTools(ctx.fleet, ctx.fleetTools).get(name);
+        const compat = compatTools.find(name, ctx.fleet);
         if (compat) {
           let routed: { tool: string; args: Record<string, unknown> };
           try {
-            routed = compat.route(args);
+            routed = compat.route(args, ctx.fleet);
           } catch (error) {
             const e = error instanceof FleetError ? error : new FleetError('INVALID_ARGUMENT', String(error));
             return { content: [{ type: 'text', text: `${e.code}: ${e.message}` }], isError: true };

@@ -27,12 +27,17 @@ export interface HubSettings {
   insecure: boolean;
 }
 
+/** fleet.yaml's path: the flag, else MCP_FLEET_HUB_CONFIG; `null` for none. */
+export function hubConfigPath(flags: Pick<HubFlags, 'config'>, env: NodeJS.ProcessEnv): string | null {
+  const path = flags.config ?? env.MCP_FLEET_HUB_CONFIG;
+  return path ? resolve(path) : null;
+}
+
 export function resolveHubSettings(
   flags: HubFlags,
   config: FleetConfig,
   env: NodeJS.ProcessEnv,
 ): HubSettings {
-  const configPath = flags.config ?? env.MCP_FLEET_HUB_CONFIG ?? null;
   const listenText = flags.listen ?? env.MCP_FLEET_HUB_LISTEN ?? config.listen ?? DEFAULT_HUB_LISTEN;
   let listen: { host: string; port: number };
   try {
@@ -45,7 +50,7 @@ export function resolveHubSettings(
     ? resolve(flags.auditLog ?? env.MCP_FLEET_AUDIT_LOG ?? config.audit.path ?? join(stateDir, 'audit.jsonl'))
     : null;
   return {
-    configPath: configPath ? resolve(configPath) : null,
+    configPath: hubConfigPath(flags, env),
     listen,
     stateDir,
     auditPath,

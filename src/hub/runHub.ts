@@ -21,8 +21,14 @@ import {
 import { createFleet } from './fleet.js';
 import { createFleetTools } from './fleetTools.js';
 import { createHubServerFactory } from './hubServer.js';
-import { type HubFlags, type HubSettings, principalsOf, resolveHubSettings } from './hubSettings.js';
-import { type Inventory, loadInventory } from './inventory/index.js';
+import {
+  type HubFlags,
+  type HubSettings,
+  hubConfigPath,
+  principalsOf,
+  resolveHubSettings,
+} from './hubSettings.js';
+import { type Inventory, loadInventory, readFleetConfig } from './inventory/index.js';
 import { createRateLimiter } from './rateLimit.js';
 import { createServerSet } from './serverSet.js';
 import { createUpstream } from './upstreamHttp.js';
@@ -52,27 +58,22 @@ export interface HubDeps {
 export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<RunningHub> {
   const env = deps.env ?? process.env;
   const version = packageVersion();
-  const configFile = options.config ?? env.MCP_FLEET_HUB_CONFIG ?? null;
-
-  // State dir first (it holds the enrolled devices the inventory joins), from a first read of the config.
-  const first = await loadInventory({
-    file: configFile,
-    env,
-    ...(options.localDevice ? { localDevice: options.localDevice } : {}),
-  });
-  const settings = resolveHubSettings(options, first.config, env);
+  // The config says where the state dir is, which holds the enrolled devices the inventory joins.
+  const firstConfig = await readFleetConfig(hubConfigPath(options, env));
+  const settings = resolveHubSettings(options, firstConfig, env);
   const logger = deps.logger ?? createLogger({ level: settings.logLevel, name: 'mcp-fleet-hub' });
   const enrolled = createEnrolledStore(enrolledPath(settings.stateDir));
   const joinTokens = createJoinTokenStore(joinTokensPath(settings.stateDir));
 
-  const load = async (): Promise<Inventory> =>
+  const load = async (config?: Inventory['config']): Promise<Inventory> =>
     loadInventory({
       file: settings.configPath,
+      ...(config ? { config } : {}),
       env,
       enrolled: await enrolled.load(),
       ...(options.localDevice ? { localDevice: options.localDevice } : {}),
     });
-  let inventory = await load();
+  let inventory = await load(firstConfig);
 
   const makeAudit = (inv: Inventory): AuditSink =>
     settings.auditPath && inv.config.audit.enabled

@@ -1,7 +1,7 @@
 export type { Credential, CredentialRef } from './credentials.js';
 export { configPath, resolveCredential } from './credentials.js';
 export type { Connector, EnrolledEntry, Inventory, InventoryDevice, InventorySources } from './inventory.js';
-export { loadInventory } from './inventory.js';
+export { loadInventory, readFleetConfig } from './inventory.js';
 export type {
   ChainedHubConfig,
   DeviceConfig,

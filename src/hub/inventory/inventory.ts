@@ -40,10 +40,17 @@ export interface InventorySources {
   file: string | null;
   /** Text instead of reading `file` (tests, built-in configs). */
   text?: string;
+  /** A config already read from `file` (see readFleetConfig), so it is not read twice. */
+  config?: FleetConfig;
   env: NodeJS.ProcessEnv;
   enrolled?: Readonly<Record<string, EnrolledEntry>>;
   /** Adds this machine as an in-process device with this name (`mcp-fleet up`). */
   localDevice?: string;
+}
+
+/** Reads and validates fleet.yaml (all problems at once); no file is the empty config. */
+export async function readFleetConfig(file: string | null): Promise<FleetConfig> {
+  return file ? loadYamlConfig(FleetConfigSchema, file) : FleetConfigSchema.parse({});
 }
 
 /**
@@ -54,11 +61,10 @@ export interface InventorySources {
 export async function loadInventory(sources: InventorySources): Promise<Inventory> {
   const file = sources.file;
   const config =
-    sources.text !== undefined
+    sources.config ??
+    (sources.text !== undefined
       ? parseYamlConfig(FleetConfigSchema, sources.text, file ?? '(built-in)')
-      : file
-        ? await loadYamlConfig(FleetConfigSchema, file)
-        : FleetConfigSchema.parse({});
+      : await readFleetConfig(file));
   const baseDir = file ? dirname(file) : process.cwd();
   const devices = new Map<string, InventoryDevice>();
   if (sources.localDevice && !config.devices[sources.localDevice]) {
