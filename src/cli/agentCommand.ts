@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { runAgent } from '../agent/index.js';
 import { registerAgentJoin } from './agentJoin.js';
+import { stopOnSignals } from './stopOnSignals.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -51,11 +52,7 @@ Under systemd socket activation (LISTEN_FDS) the passed socket is used; see depl
         auditLog: opts.auditLog,
         logLevel: opts.logLevel,
       });
-      const stop = () => {
-        void running.close().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      stopOnSignals(running);
     });
   registerAgentJoin(agent);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runHub } from '../hub/index.js';
+import { stopOnSignals } from './stopOnSignals.js';
 
 export function registerHubCommand(program: Command): void {
   program
@@ -42,14 +43,6 @@ previous inventory stays in force. See docs/hub.md.`,
             `Add it to Claude Code:\n  claude mcp add --transport http fleet ${running.url} --header "Authorization: Bearer ${running.generatedToken}"\n\n`,
         );
       }
-      const stop = () => {
-        void running.close().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      if (opts.stdio) {
-        process.stdin.once('end', stop);
-        process.stdin.once('close', stop);
-      }
+      stopOnSignals(running, { stdin: opts.stdio === true });
     });
 }

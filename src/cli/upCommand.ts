@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { generateToken, hashToken } from '../agent/index.js';
 import { readJsonState, writeJsonAtomic } from '../config/index.js';
 import { hubStateDir, runHub } from '../hub/index.js';
+import { stopOnSignals } from './stopOnSignals.js';
 
 const UpTokenSchema = z
   .object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), created_at: z.string() })
@@ -92,14 +93,6 @@ The token is stored only as a hash in the state directory; keep the printed valu
           `\nmcp-fleet is serving this machine ("local")${config ? ` and the devices of ${config}` : ''} at ${running.url}\n\n${head}\n\n${snippets(running.url, printed)}`,
         );
       }
-      const stop = () => {
-        void running.close().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      if (opts.stdio) {
-        process.stdin.once('end', stop);
-        process.stdin.once('close', stop);
-      }
+      stopOnSignals(running, { stdin: opts.stdio === true });
     });
 }

@@ -61,34 +61,48 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Agent
     args.push('--config', configPath);
   }
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, MCP_FLEET_TOKEN: token, MCP_FLEET_STATE_DIR: dir, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const server = await spawnServer(
+    args,
+    { ...process.env, MCP_FLEET_TOKEN: token, MCP_FLEET_STATE_DIR: dir, ...options.env },
+    port,
+    'agent',
+  );
+  return { url: `http://127.0.0.1:${port}/mcp`, port, token, dir, auditPath, ...server };
+}
+
+/** A spawned `mcp-fleet` server: its process, what it printed on stderr, and how to stop it. */
+export interface ServerProcess {
+  child: ChildProcess;
+  stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Spawns the built CLI with `args` and waits (bounded) until /healthz on `port` answers. */
+export async function spawnServer(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  what: string,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (c: Buffer) => {
     err += c.toString();
   });
   child.stdout?.resume();
-  const url = `http://127.0.0.1:${port}/mcp`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${err}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode}: ${err}`);
     try {
       const r = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (r.ok) break;
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`agent did not start: ${err}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url,
-    port,
-    token,
-    dir,
-    auditPath,
     child,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AgentHandle, BIN, cleanEnv, freePort, tempDir } from './agentProcess.js';
+import { type AgentHandle, BIN, cleanEnv, freePort, spawnServer, tempDir } from './agentProcess.js';
 
 export interface StartHubOptions {
   /** fleet.yaml text, written into the hub's temp dir. */
@@ -27,27 +26,12 @@ export async function startHub(options: StartHubOptions): Promise<HubHandle> {
   writeFileSync(configPath, options.config);
   const args = [BIN, 'hub', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--state-dir', stateDir];
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, {
-    env: { ...cleanEnv(), MCP_FLEET_TOKEN: token, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr?.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  child.stdout?.resume();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`hub exited ${child.exitCode}: ${err}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (r.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`hub did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const server = await spawnServer(
+    args,
+    { ...cleanEnv(), MCP_FLEET_TOKEN: token, ...options.env },
+    port,
+    'hub',
+  );
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     port,
@@ -56,16 +40,7 @@ export async function startHub(options: StartHubOptions): Promise<HubHandle> {
     auditPath,
     configPath,
     stateDir,
-    child,
-    stderr: () => err,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    ...server,
   };
 }
 

@@ -56,6 +56,17 @@ export async function waitUntil(
   }
 }
 
+/** Like `waitUntil`, but fails with a message naming what was awaited when `timeoutMs` passes. */
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (!(await waitUntil(probe, timeoutMs, 100))) {
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  }
+}
+
 /** The state letter in /proc/<pid>/stat (R, S, Z, …), or null when there is no such process. */
 export function procState(pid: number): string | null {
   let text: string;

@@ -10,22 +10,9 @@ import {
   startAgent,
   tempDir,
 } from '../helpers/agentProcess.js';
-import { textOf } from '../helpers/toolAssertions.js';
+import { textOf, waitFor } from '../helpers/toolAssertions.js';
 
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
-
-/** Polls `probe` every 100 ms until it returns true; fails after `timeoutMs`. */
-async function waitFor(
-  what: string,
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('config reload without a restart', () => {
   let agent: AgentHandle;

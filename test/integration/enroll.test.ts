@@ -21,17 +21,9 @@ import {
   startAgent,
   tempDir,
 } from '../helpers/agentProcess.js';
+import { waitFor } from '../helpers/toolAssertions.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** Polls `probe` every 100 ms until it returns true; fails after `timeoutMs`. */
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function canConnect(url: string, token: string): Promise<boolean> {
   try {
