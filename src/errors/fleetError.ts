@@ -32,7 +32,11 @@ export type FleetErrorCode =
   /** A downstream MCP server answered with a protocol error or something unreadable. */
   | 'UPSTREAM_ERROR'
   | 'RATE_LIMITED'
-  | 'UNAUTHORIZED';
+  | 'UNAUTHORIZED'
+  /** An SSH server offered a host key that is unknown, changed, revoked or not the pinned one. */
+  | 'HOST_KEY_REJECTED'
+  /** An SSH server refused every credential offered (keys, ssh-agent). */
+  | 'AUTH_FAILED';
 
 export class FleetError<D extends Record<string, unknown> = Record<string, unknown>> extends Error {
   readonly code: FleetErrorCode;
