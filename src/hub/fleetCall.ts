@@ -35,16 +35,45 @@ export interface FleetCallOptions {
   progress?: (message: string) => void;
 }
 
-interface DeviceValue {
+/**
+ * One device's outcome before it becomes an entry. `text` is what the model reads: the result
+ * for an ok device, and more detail under the error of a failed one (empty: nothing to add).
+ */
+export interface DeviceValue {
   result?: Record<string, unknown>;
   text: string;
   error?: { code: string; message: string };
 }
 
+/**
+ * Runs one agent tool on the device a `DeviceWork` is running on, with that call's timeout, the
+ * fan-out's cancellation and presence bookkeeping. Transport failures throw; tool failures are
+ * `isError` results.
+ */
+export type DeviceCall = (tool: string, args: Record<string, unknown>) => Promise<ToolCallResult>;
+
+/** What a hub call does on each device: one agent call (a fleet tool) or several in order (a recipe). */
+export interface DeviceWork {
+  /**
+   * What each agent call it will make asks for (`requestedMs` of its arguments), in order: the
+   * device's budget is the sum of the calls' budgets, and long calls stretch the deadline.
+   */
+  requestedMs: readonly number[];
+  run(call: DeviceCall, device: string): Promise<DeviceValue>;
+}
+
+/** A validated call, ready to run: its targets, whether it only reads, and what runs per device. */
+export interface CallPlan {
+  targets: string;
+  readOnly: boolean;
+  /** `null`: the hub answers from its own inventory (fleet_devices). */
+  work: DeviceWork | null;
+}
+
 const ERROR_TEXT = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;
 
 /** An agent's tool error is a text `CODE: message (rule r)`; its code is kept for the summary. */
-function agentError(result: ToolCallResult): { code: string; message: string } {
+export function agentError(result: ToolCallResult): { code: string; message: string } {
   const text = result.content.map((c) => c.text).join('\n');
   const match = ERROR_TEXT.exec(text);
   return match?.[1] && match[2] !== undefined
@@ -60,7 +89,7 @@ function toolError(code: string, message: string): ToolCallResult {
 const MAX_CALL_MS = 604_800_000;
 
 /** How long the device itself may work on this call, when the call says (`timeout_s` of exec, logs). */
-function requestedMs(args: Record<string, unknown>): number {
+export function requestedMs(args: Record<string, unknown>): number {
   const t = args.timeout_s;
   const asked = typeof t === 'number' && Number.isFinite(t) && t > 0 ? t * 1000 : 0;
   return Math.min(MAX_CALL_MS, asked);
@@ -117,20 +146,57 @@ function split(
   return { allowed, refused };
 }
 
-/**
- * One upstream call of a fleet tool: validate → role → targets (resolved, then bounded by the
- * principal's own) → fan-out (health gate, per-device timeout, overall deadline, cancellation)
- * → one entry per device and a grouped text → one audit line with every device's outcome.
- */
-export async function callFleetTool(
+/** One upstream call of a fleet tool: its arguments split and checked once, then `runPlannedCall`. */
+export function callFleetTool(
   def: FleetToolDef,
   raw: unknown,
   options: FleetCallOptions,
   deps: FleetCallDeps,
 ): Promise<ToolCallResult> {
+  return runPlannedCall(
+    def.wire.name,
+    raw,
+    () => {
+      const parsed = def.parse(raw);
+      const tool = def.agentTool;
+      const args = parsed.deviceArgs;
+      return {
+        targets: parsed.targets,
+        readOnly: def.isReadOnlyCall(args),
+        work:
+          tool === null
+            ? null
+            : {
+                requestedMs: [requestedMs(args)],
+                async run(call) {
+                  const result = await call(tool, args);
+                  if (result.isError) return { text: '', error: agentError(result) };
+                  const text = result.content.map((c) => c.text).join('\n');
+                  return { text, ...(result.structuredContent ? { result: result.structuredContent } : {}) };
+                },
+              },
+      };
+    },
+    options,
+    deps,
+  );
+}
+
+/**
+ * One upstream call of a hub tool (a fleet tool or a recipe): plan (validate; a FleetError here
+ * is the caller's mistake) → role → targets (resolved, then bounded by the principal's own) →
+ * fan-out (health gate, per-device timeout, overall deadline, cancellation) → one entry per
+ * device and a grouped text → one audit line with every device's outcome.
+ */
+export async function runPlannedCall(
+  name: string,
+  raw: unknown,
+  plan: () => CallPlan,
+  options: FleetCallOptions,
+  deps: FleetCallDeps,
+): Promise<ToolCallResult> {
   const now = deps.now ?? (() => performance.now());
   const started = now();
-  const name = def.wire.name;
   let targets = '';
   const audit = (outcome: 'ok' | 'error' | 'denied', extra: Record<string, unknown> = {}) =>
     deps.audit.record({
@@ -143,21 +209,18 @@ export async function callFleetTool(
       ...extra,
     });
   try {
-    const parsed = def.parse(raw);
-    targets = parsed.targets;
-    const decision = evaluateAccess({
-      role: options.principal.role,
-      tool: name,
-      readOnly: def.isReadOnlyCall(parsed.deviceArgs),
-    });
+    const planned = plan();
+    targets = planned.targets;
+    const decision = evaluateAccess({ role: options.principal.role, tool: name, readOnly: planned.readOnly });
     if (decision.decision === 'deny') {
       await audit('denied', { error_code: 'POLICY_DENIED', rule: decision.ruleId });
       return toolError('POLICY_DENIED', `${decision.reason} (rule ${decision.ruleId})`);
     }
-    const names = resolveTargets(parsed.targets, deps.fleet.universe());
+    const names = resolveTargets(planned.targets, deps.fleet.universe());
     const { allowed, refused } = split(names, options.principal, deps.fleet);
 
-    if (def.agentTool === null) {
+    const work = planned.work;
+    if (work === null) {
       const devices = allowed.map((n) => deviceInfo(deps.fleet, n));
       const output: DevicesResult = { summary: devicesSummary(devices), devices };
       await audit('ok');
@@ -165,14 +228,17 @@ export async function callFleetTool(
     }
 
     const config = deps.config();
-    const tool = def.agentTool;
-    const longest = requestedMs(parsed.deviceArgs);
+    const deviceTimeout = (device: string) =>
+      deps.fleet.device(device)?.timeoutMs ?? config.fanout.device_timeout_s * 1000;
+    // A call that asks the device for a long run (exec timeout_s) gets that, plus time to answer.
+    const callBudget = (device: string, asked: number) =>
+      Math.max(deviceTimeout(device), asked > 0 ? asked + 5000 : 0);
     const perDevice = (device: string) =>
       Math.max(
-        deps.fleet.device(device)?.timeoutMs ?? config.fanout.device_timeout_s * 1000,
-        // A call that asks the device for a long run (exec timeout_s) gets that, plus time to answer.
-        longest > 0 ? longest + 5000 : 0,
+        deviceTimeout(device),
+        work.requestedMs.reduce((sum, asked) => sum + callBudget(device, asked), 0),
       );
+    const longest = work.requestedMs.reduce((sum, asked) => sum + asked, 0);
     let done = 0;
     const entries = await fanOut<DeviceValue>(
       allowed,
@@ -182,29 +248,29 @@ export async function callFleetTool(
           if (gate) throw gate;
           const endpoint = deps.fleet.endpoint(device);
           if (!endpoint) throw new FleetError('NOT_FOUND', `${device} is no longer in the inventory`);
-          let result: ToolCallResult;
-          try {
-            result = await endpoint.callTool(tool, argsFor(tool, parsed.deviceArgs, perDevice(device)), {
-              signal,
-              timeoutMs: perDevice(device),
-              ...(options.progress && allowed.length === 1 ? { onProgress: options.progress } : {}),
-            });
-          } catch (error) {
-            // Only "nothing is there" feeds presence: a slow or failing command says nothing
-            // about the device's health (the heartbeat measures that), and must not mark a
-            // healthy device down for everyone.
-            if (!signal.aborted && isUnreachable(error)) {
-              deps.fleet.health.record(device, {
-                ok: false,
-                error: error instanceof Error ? error.message : String(error),
-                unreachable: true,
+          const call: DeviceCall = async (tool, args) => {
+            const budget = callBudget(device, requestedMs(args));
+            try {
+              return await endpoint.callTool(tool, argsFor(tool, args, budget), {
+                signal,
+                timeoutMs: budget,
+                ...(options.progress && allowed.length === 1 ? { onProgress: options.progress } : {}),
               });
+            } catch (error) {
+              // Only "nothing is there" feeds presence: a slow or failing command says nothing
+              // about the device's health (the heartbeat measures that), and must not mark a
+              // healthy device down for everyone.
+              if (!signal.aborted && isUnreachable(error)) {
+                deps.fleet.health.record(device, {
+                  ok: false,
+                  error: error instanceof Error ? error.message : String(error),
+                  unreachable: true,
+                });
+              }
+              throw error;
             }
-            throw error;
-          }
-          const text = result.content.map((c) => c.text).join('\n');
-          if (result.isError) return { text, error: agentError(result) };
-          return { text, ...(result.structuredContent ? { result: result.structuredContent } : {}) };
+          };
+          return await work.run(call, device);
         } finally {
           done++;
           if (options.progress && allowed.length > 1)
@@ -224,7 +290,7 @@ export async function callFleetTool(
     const renderEntries = results.map((r) => ({
       device: r.device,
       ok: r.ok,
-      ...(r.ok ? { text: texts.get(r.device) ?? '' } : {}),
+      text: texts.get(r.device) ?? '',
       ...(r.error ? { error: r.error } : {}),
     }));
     const output: FleetResult = { summary: summarize(renderEntries), tool: name, targets, results };
@@ -246,7 +312,10 @@ export async function callFleetTool(
   }
 }
 
-/** Entries in target order: refused ones (principal) and fanned-out ones, an agent's tool error counted as a failure. */
+/**
+ * Entries in target order: refused ones (principal) and fanned-out ones, an agent's tool error
+ * counted as a failure. A failed device keeps its `result` when it has one (a recipe's steps).
+ */
 function merge(
   names: string[],
   entries: FanoutEntry<DeviceValue>[],
@@ -268,7 +337,13 @@ function merge(
       };
     const value = e.value;
     if (value?.error)
-      return { device, ok: false, duration_ms: Math.round(e.duration_ms), error: value.error };
+      return {
+        device,
+        ok: false,
+        duration_ms: Math.round(e.duration_ms),
+        ...(value.result ? { result: value.result } : {}),
+        error: value.error,
+      };
     return {
       device,
       ok: true,

@@ -36,7 +36,14 @@ export interface HostKeyVerifierDeps {
   appendFile?: (path: string, text: string) => Promise<void>;
 }
 
-type Reason = 'revoked' | 'pin-mismatch' | 'changed' | 'unknown' | 'record-failed' | 'unreadable' | 'malformed';
+type Reason =
+  | 'revoked'
+  | 'pin-mismatch'
+  | 'changed'
+  | 'unknown'
+  | 'record-failed'
+  | 'unreadable'
+  | 'malformed';
 
 interface FileEntry extends KnownHostEntry {
   file: string;
@@ -74,7 +81,10 @@ function isMissing(error: unknown): boolean {
  * may fix known_hosts between attempts); calls are serialized so that two connections racing
  * through trust-on-first-use cannot both record a (possibly different) key for the same host.
  */
-export function createHostKeyVerifier(policy: HostKeyPolicy, deps: HostKeyVerifierDeps = {}): HostKeyVerifier {
+export function createHostKeyVerifier(
+  policy: HostKeyPolicy,
+  deps: HostKeyVerifierDeps = {},
+): HostKeyVerifier {
   const readFile = deps.readFile ?? ((path: string) => fsReadFile(path, 'utf8'));
   const appendFile = deps.appendFile ?? defaultAppend;
   const hostPort = `${policy.host}:${policy.port}`;
@@ -177,7 +187,9 @@ export function createHostKeyVerifier(policy: HostKeyPolicy, deps: HostKeyVerifi
         `host key for ${hostPort} is unknown: ${offered}. ` +
           `Pin it with ssh.host_key: "${fingerprint}" after checking it out of band (${keyscan}), ` +
           `add it to ${addTo}, or set ssh.trust_on_first_use: true` +
-          (target === undefined && policy.trustOnFirstUse ? ' with a known_hosts file to record it in.' : '.'),
+          (target === undefined && policy.trustOnFirstUse
+            ? ' with a known_hosts file to record it in.'
+            : '.'),
       );
     }
     // Appending to a file whose last line lacks a newline would glue our entry onto it.

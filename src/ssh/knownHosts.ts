@@ -88,11 +88,11 @@ function hashedNameMatches(field: string, name: string): boolean {
 }
 
 /**
- * OpenSSH `match_pattern`: `*` is any run of characters, `?` exactly one, nothing else is
- * special. Iterative with single-star backtracking, so hostile patterns stay linear-ish
- * instead of the exponential recursion a naive matcher (or a regex) could hit.
+ * OpenSSH `match_pattern` (case-sensitive): `*` is any run of characters, `?` exactly one,
+ * nothing else is special. Shared with ssh_config Host matching. Iterative with single-star
+ * backtracking, so hostile patterns stay cheap where naive recursion or a regex could blow up.
  */
-function globMatches(pattern: string, text: string): boolean {
+export function globMatches(pattern: string, text: string): boolean {
   let p = 0;
   let t = 0;
   let starP = -1;
@@ -150,9 +150,13 @@ export function fingerprintSha256(blob: Buffer): string {
  */
 export function knownHostsLine(host: string, port: number, blob: Buffer): string {
   if (!SAFE_HOST.test(host)) {
-    throw new FleetError('INVALID_ARGUMENT', `cannot write a known_hosts entry for host name ${JSON.stringify(host)}`, {
-      host,
-    });
+    throw new FleetError(
+      'INVALID_ARGUMENT',
+      `cannot write a known_hosts entry for host name ${JSON.stringify(host)}`,
+      {
+        host,
+      },
+    );
   }
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new FleetError('INVALID_ARGUMENT', `cannot write a known_hosts entry for port ${port}`, { port });

@@ -1,8 +1,9 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import SSHConfig, { type Line, LineType, parse } from 'ssh-config';
+import SSHConfig, { type Directive, type Line, LineType, parse } from 'ssh-config';
 import { FleetError } from '../errors/index.js';
+import { globMatches } from './knownHosts.js';
 
 /** What ~/.ssh/config says about one destination; fields the file does not set stay unset/empty. */
 export interface SshConfigHost {
@@ -40,18 +41,39 @@ function isDropped(line: Line): boolean {
   return line.type === LineType.DIRECTIVE && DROPPED.test(line.param);
 }
 
-/** A copy of the parsed file without the directives this module does not support. */
-function supportedSubset(config: SSHConfig): SSHConfig {
+/**
+ * ssh_config(5) Host matching: whitespace-separated patterns, case-sensitive against the alias
+ * as typed, and any matching `!pattern` excludes the section.
+ */
+function hostSectionMatches(value: Directive['value'], alias: string): boolean {
+  const patterns = typeof value === 'string' ? [value] : value.map(({ val }) => val);
+  let positive = false;
+  for (const raw of patterns) {
+    const negated = raw.startsWith('!');
+    if (!globMatches(negated ? raw.slice(1) : raw, alias)) continue;
+    if (negated) return false;
+    positive = true;
+  }
+  return positive;
+}
+
+/**
+ * A copy of the parsed file holding only the Host sections that apply to `alias` (rewritten to
+ * `Host *`) and the supported directives. We pick sections ourselves because ssh-config's own
+ * matcher lets `?` match zero characters and splits patterns on commas, unlike OpenSSH.
+ */
+function supportedSubset(config: SSHConfig, alias: string): SSHConfig {
   const subset = new SSHConfig();
   for (const line of config) {
     if (isDropped(line)) continue;
-    if ('config' in line) {
-      const inner = new SSHConfig();
-      for (const sub of line.config) if (!isDropped(sub)) inner.push(sub);
-      subset.push({ ...line, config: inner });
-    } else {
+    if (!('config' in line)) {
       subset.push(line);
+      continue;
     }
+    if (!hostSectionMatches(line.value, alias)) continue;
+    const inner = new SSHConfig();
+    for (const sub of line.config) if (!isDropped(sub)) inner.push(sub);
+    subset.push({ ...line, value: '*', config: inner });
   }
   return subset;
 }
@@ -100,7 +122,6 @@ function list(value: string | string[] | undefined): string[] {
 /**
  * Resolves `alias` through an OpenSSH client config text (Host/Match-less subset: Host patterns, HostName with %h, Port, User, IdentityFile with ~ and %d/%u/%h/%r tokens expanded, UserKnownHostsFile, ProxyJump). First value wins, as in ssh_config(5).
  * `Include` and `Match` blocks are not supported and are ignored; `${ENV}` references are left as written.
- * Host patterns use ssh-config's matcher, which is case-sensitive and lets `?` also match zero characters.
  */
 export function resolveSshConfig(text: string, alias: string, env: SshConfigEnv): SshConfigHost {
   let parsed: SSHConfig;
@@ -109,10 +130,11 @@ export function resolveSshConfig(text: string, alias: string, env: SshConfigEnv)
   } catch (error) {
     throw invalid(`cannot parse ssh config: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const values = supportedSubset(parsed).compute(alias, { ignoreCase: true, matchExec: false });
+  const values = supportedSubset(parsed, alias).compute(alias, { ignoreCase: true, matchExec: false });
 
   const rawHostName = single(values.hostname);
-  const hostName = rawHostName === undefined ? undefined : expandTokens(rawHostName, { h: alias }, 'HostName');
+  const hostName =
+    rawHostName === undefined ? undefined : expandTokens(rawHostName, { h: alias }, 'HostName');
   const rawPort = single(values.port);
   let port: number | undefined;
   if (rawPort !== undefined) {
@@ -173,7 +195,12 @@ export async function readSshConfig(alias: string, deps: ReadSshConfigDeps = {})
     if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') text = '';
     else {
       const why = error instanceof Error ? error.message : String(error);
-      throw new FleetError('CONFIG_INVALID', `cannot read ssh config ${file}: ${why}`, { path: file }, { cause: error });
+      throw new FleetError(
+        'CONFIG_INVALID',
+        `cannot read ssh config ${file}: ${why}`,
+        { path: file },
+        { cause: error },
+      );
     }
   }
   try {

@@ -1,0 +1,334 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, dirname, join, posix } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import type {
+  DirEntry,
+  FileStat,
+  ReadFileResult,
+  ReadFileSpec,
+  WriteFileResult,
+  WriteFileSpec,
+} from '../device/index.js';
+import { FleetError } from '../errors/index.js';
+
+/** Same limits as the agent's own file tools. */
+const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
+const MAX_DIR_ENTRIES = 10_000;
+const IO_CHUNK = 64 * 1024;
+
+/** SFTP status codes (draft-ietf-secsh-filexfer-02) that map onto the agent's errors. */
+const NO_SUCH_FILE = 2;
+const PERMISSION_DENIED = 3;
+
+export interface SftpFilesDeps {
+  sftp: () => Promise<SFTPWrapper>;
+  /** sha256 of a remote file computed on the device (one round trip), or null when it cannot be. */
+  hashRemote: (path: string) => Promise<string | null>;
+}
+
+export interface SftpFiles {
+  realpath(path: string): Promise<string>;
+  stat(path: string): Promise<FileStat>;
+  readFile(spec: ReadFileSpec): Promise<ReadFileResult>;
+  writeFile(spec: WriteFileSpec): Promise<WriteFileResult>;
+  listDir(path: string, hidden: boolean): Promise<{ entries: DirEntry[]; truncated: boolean }>;
+}
+
+function fromSftpError(error: unknown, path: string): FleetError {
+  if (error instanceof FleetError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = (error as Error).message ?? String(error);
+  if (code === NO_SUCH_FILE) return new FleetError('NOT_FOUND', `no such file or directory: ${path}`, { path });
+  if (code === PERMISSION_DENIED) {
+    return new FleetError('IO_ERROR', `permission denied: ${path}`, { path, errno: 'EACCES' });
+  }
+  return new FleetError('IO_ERROR', `${path}: ${message}`, { path, errno: null });
+}
+
+/** Calls an ssh2 SFTP method with a node-style callback as a promise. */
+function call<T>(path: string, run: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    run((err, value) => (err ? reject(fromSftpError(err, path)) : resolve(value as T)));
+  });
+}
+
+function kind(s: Stats): FileStat['type'] {
+  if (s.isSymbolicLink()) return 'symlink';
+  if (s.isFile()) return 'file';
+  if (s.isDirectory()) return 'directory';
+  return 'other';
+}
+
+const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/**
+ * The agent's file semantics over one SFTP session: canonical paths resolved on the device,
+ * reads of a range or a tail, atomic writes (temp file in the same directory, fsync, rename
+ * over the target). Hazard: SFTP cannot open without following symlinks nor read the path
+ * behind a descriptor, so the "swapped after the roots check" window the agent closes with
+ * O_NOFOLLOW and /proc/self/fd is only narrowed here: the target is lstat'ed right before
+ * and after it is opened, and a symlink or non-regular file at that moment is refused.
+ */
+export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
+  async function realpath(path: string): Promise<string> {
+    if (!path.startsWith('/')) throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
+    if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
+    const sftp = await deps.sftp();
+    try {
+      return await call<string>(path, (cb) => sftp.realpath(path, cb));
+    } catch {
+      // Walk it component by component to find where it fails, as the agent does.
+    }
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    let real = '/';
+    for (const [index, part] of parts.entries()) {
+      const next = `${real === '/' ? '' : real}/${part}`;
+      try {
+        // A realpath of a missing name may succeed on some servers: confirm it exists.
+        const resolved = await call<string>(next, (cb) => sftp.realpath(next, cb));
+        await call<Stats>(resolved, (cb) => sftp.lstat(resolved, cb));
+        real = resolved;
+      } catch (error) {
+        const resolved = part === '..' ? real : posix.join(real, part);
+        const failure = fromSftpError(error, path);
+        if (failure.code === 'NOT_FOUND' && part !== '..' && index === parts.length - 1) return resolved;
+        throw new FleetError(failure.code, failure.message, { ...failure.data, resolved }, { cause: error });
+      }
+    }
+    return real;
+  }
+
+  async function lstat(path: string): Promise<Stats> {
+    const sftp = await deps.sftp();
+    return call<Stats>(path, (cb) => sftp.lstat(path, cb));
+  }
+
+  async function lstatOrNull(path: string): Promise<Stats | null> {
+    try {
+      return await lstat(path);
+    } catch (error) {
+      if (error instanceof FleetError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  async function stat(path: string): Promise<FileStat> {
+    const s = await lstat(path);
+    return { type: kind(s), size: s.size, mode: modeString(s.mode), mtime: isoTime(s.mtime) };
+  }
+
+  /** Opens a regular file for reading, refusing what is not one (a FIFO would hang the SFTP server). */
+  async function openRegular(path: string): Promise<{ handle: Buffer; stats: Stats }> {
+    const before = await lstat(path);
+    if (!before.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${path}`, { path });
+    const sftp = await deps.sftp();
+    const handle = await call<Buffer>(path, (cb) => sftp.open(path, 'r', cb));
+    try {
+      const after = await lstat(path);
+      if (!after.isFile()) {
+        throw new FleetError('PATH_OUTSIDE_ROOTS', `file changed while opening: ${path}`, { path });
+      }
+      const stats = await call<Stats>(path, (cb) => sftp.fstat(handle, cb));
+      return { handle, stats };
+    } catch (error) {
+      await closeHandle(handle);
+      throw error;
+    }
+  }
+
+  async function closeHandle(handle: Buffer): Promise<void> {
+    const sftp = await deps.sftp();
+    await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+  }
+
+  async function readAt(handle: Buffer, path: string, position: number, length: number): Promise<Buffer> {
+    const sftp = await deps.sftp();
+    const out: Buffer[] = [];
+    let got = 0;
+    while (got < length) {
+      const want = Math.min(IO_CHUNK, length - got);
+      const buf = Buffer.alloc(want);
+      const n = await call<number>(path, (cb) =>
+        sftp.read(handle, buf, 0, want, position + got, (err, bytesRead) => cb(err, bytesRead)),
+      ).catch((error: FleetError) => {
+        // EOF is reported as an error status by some servers.
+        if ((error.cause as { code?: number } | undefined)?.code === 1) return 0;
+        throw error;
+      });
+      if (!n) break;
+      out.push(buf.subarray(0, n));
+      got += n;
+    }
+    return Buffer.concat(out, got);
+  }
+
+  async function tail(handle: Buffer, path: string, size: number, lines: number, maxBytes: number) {
+    const start = Math.max(0, size - maxBytes);
+    let data = await readAt(handle, path, start, size - start);
+    let seen = 0;
+    const end = data.length > 0 && data[data.length - 1] === 10 ? data.length - 1 : data.length;
+    for (let i = end - 1; i >= 0; i--) {
+      if (data[i] === 10 && ++seen === lines) {
+        data = data.subarray(i + 1);
+        return { data, truncated: false };
+      }
+    }
+    return { data, truncated: start > 0 };
+  }
+
+  async function readFile(spec: ReadFileSpec): Promise<ReadFileResult> {
+    const { handle, stats } = await openRegular(spec.path);
+    try {
+      let data: Buffer;
+      let truncated = false;
+      if (spec.tailLines !== undefined) {
+        ({ data, truncated } = await tail(handle, spec.path, stats.size, spec.tailLines, spec.maxBytes));
+      } else {
+        const offset = Math.min(spec.offset ?? 0, stats.size);
+        const wanted = Math.min(spec.length ?? stats.size - offset, stats.size - offset);
+        const length = Math.min(wanted, spec.maxBytes);
+        truncated = length < stats.size - offset && (spec.length === undefined || length < spec.length);
+        data = await readAt(handle, spec.path, offset, length);
+      }
+      let sha256 = '';
+      if (data.length === stats.size && spec.tailLines === undefined && (spec.offset ?? 0) === 0) {
+        sha256 = createHash('sha256').update(data).digest('hex');
+      } else if (stats.size <= HASH_LIMIT_BYTES) {
+        sha256 = (await deps.hashRemote(spec.path)) ?? '';
+      }
+      return { data, size: stats.size, mtime: isoTime(stats.mtime), sha256, truncated };
+    } finally {
+      await closeHandle(handle);
+    }
+  }
+
+  /** The whole current content of a regular file, or null when it passes `limit` bytes. */
+  async function readWhole(path: string, limit: number): Promise<{ data: Buffer | null; stats: Stats }> {
+    const { handle, stats } = await openRegular(path);
+    try {
+      if (stats.size > limit) return { data: null, stats };
+      const data = await readAt(handle, path, 0, stats.size);
+      return { data, stats };
+    } finally {
+      await closeHandle(handle);
+    }
+  }
+
+  async function replaceWith(path: string, data: Buffer, mode: number, owner: Stats | null): Promise<void> {
+    const sftp = await deps.sftp();
+    const temp = join(dirname(path), `.${basename(path)}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
+    let handle: Buffer | undefined;
+    try {
+      handle = await call<Buffer>(temp, (cb) => sftp.open(temp, 'wx', { mode: 0o600 }, cb));
+      for (let at = 0; at < data.length; at += IO_CHUNK) {
+        const piece = data.subarray(at, at + IO_CHUNK);
+        const h = handle;
+        await call<void>(temp, (cb) => sftp.write(h, piece, 0, piece.length, at, (err) => cb(err)));
+      }
+      const h = handle;
+      if (owner) {
+        // chown before chmod: Linux clears setuid/setgid on chown. Keeping the owner needs
+        // privileges we may not have; the mode is kept regardless.
+        await call<void>(temp, (cb) => sftp.fchown(h, owner.uid, owner.gid, (err) => cb(err))).catch(() => {});
+      }
+      await call<void>(temp, (cb) => sftp.fchmod(h, mode, (err) => cb(err)));
+      await call<void>(temp, (cb) => sftp.ext_openssh_fsync(h, (err) => cb(err))).catch(() => {});
+      await closeHandle(h);
+      handle = undefined;
+      // posix-rename@openssh.com replaces an existing target atomically; plain SFTP rename
+      // refuses to overwrite, so it is only the fallback for a new file.
+      await call<void>(path, (cb) => sftp.ext_openssh_rename(temp, path, (err) => cb(err))).catch(async (error) => {
+        if (owner) throw error;
+        await call<void>(path, (cb) => sftp.rename(temp, path, (err) => cb(err)));
+      });
+    } catch (error) {
+      if (handle) await closeHandle(handle).catch(() => {});
+      await new Promise<void>((resolve) => sftp.unlink(temp, () => resolve()));
+      throw fromSftpError(error, path);
+    }
+  }
+
+  async function writeFile(spec: WriteFileSpec): Promise<WriteFileResult> {
+    const present = await lstatOrNull(spec.path);
+    // A symlink at the target is replaced by the rename, never followed.
+    const existing = present && !present.isSymbolicLink() ? present : null;
+    if (existing && !existing.isFile()) {
+      throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`, { path: spec.path });
+    }
+    const needContent = spec.ifSha256 !== undefined || spec.append === true || spec.backup === true;
+    let old: Buffer | null = null;
+    if (existing && needContent) {
+      const limit = spec.append ? spec.maxBytes - spec.data.length : HASH_LIMIT_BYTES;
+      const read = await readWhole(spec.path, Math.max(limit, 0));
+      old = read.data;
+      if (spec.append && (old === null || limit < 0)) {
+        throw new FleetError(
+          'FILE_TOO_LARGE',
+          `appending ${spec.data.length} bytes to ${spec.path} (${read.stats.size} bytes) would pass the ` +
+            `limit of ${spec.maxBytes} bytes; nothing written`,
+          { path: spec.path, limit: spec.maxBytes },
+        );
+      }
+    }
+    if (spec.ifSha256 !== undefined) {
+      const current = existing
+        ? old
+          ? createHash('sha256').update(old).digest('hex')
+          : await deps.hashRemote(spec.path)
+        : null;
+      if (current !== spec.ifSha256.toLowerCase()) {
+        throw new FleetError(
+          'HASH_MISMATCH',
+          current === null
+            ? `if_sha256 given but ${spec.path} does not exist; nothing written`
+            : `${spec.path} has sha256 ${current}, not the expected ${spec.ifSha256}; nothing written`,
+          { path: spec.path, actual_sha256: current },
+        );
+      }
+    }
+    const data = spec.append && old ? Buffer.concat([old, spec.data]) : spec.data;
+    let backupPath: string | null = null;
+    if (spec.backup && existing) {
+      if (old === null) {
+        throw new FleetError('FILE_TOO_LARGE', `${spec.path} is too large to back up over SFTP; nothing written`, {
+          path: spec.path,
+          limit: HASH_LIMIT_BYTES,
+        });
+      }
+      backupPath = `${spec.path}.bak`;
+      await replaceWith(backupPath, old, existing.mode & 0o7777, existing);
+    }
+    const mode = spec.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+    await replaceWith(spec.path, data, mode, existing);
+    return {
+      bytes_written: spec.data.length,
+      size: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
+      created: !existing,
+      backup_path: backupPath,
+    };
+  }
+
+  async function listDir(path: string, hidden: boolean): Promise<{ entries: DirEntry[]; truncated: boolean }> {
+    const sftp = await deps.sftp();
+    const dir = await lstat(path);
+    if (!dir.isDirectory()) throw new FleetError('NOT_A_DIRECTORY', `not a directory: ${path}`, { path });
+    const list = await call<Array<{ filename: string; attrs: Stats }>>(path, (cb) => sftp.readdir(path, cb));
+    let items = list.filter((e) => e.filename !== '.' && e.filename !== '..');
+    if (!hidden) items = items.filter((e) => !e.filename.startsWith('.'));
+    items.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    const truncated = items.length > MAX_DIR_ENTRIES;
+    // OpenSSH's readdir attributes are lstat's, so a symlink is reported as one.
+    const entries = items.slice(0, MAX_DIR_ENTRIES).map((e) => ({
+      name: e.filename,
+      type: kind(e.attrs),
+      size: e.attrs.size,
+      mode: modeString(e.attrs.mode),
+      mtime: isoTime(e.attrs.mtime),
+    }));
+    return { entries, truncated };
+  }
+
+  return { realpath, stat, readFile, writeFile, listDir };
+}
