@@ -7,6 +7,7 @@ import {
   createAgentEndpoint,
   createChainedHub,
   createLocalEndpoint,
+  createSshEndpoint,
   type Endpoint,
 } from './endpoints/index.js';
 import { createHealthMonitor, type DeviceHealth, type HealthMonitor } from './health.js';
@@ -127,6 +128,20 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
         credential: c.credential,
         clientName: deps.clientName,
         clientVersion: deps.clientVersion,
+      });
+    }
+    if (c.kind === 'ssh') {
+      return createSshEndpoint({
+        device: device.name,
+        ssh: c.ssh,
+        policy: () => c.policy,
+        ...(c.become ? { become: c.become } : {}),
+        ...(c.agentCommand ? { agentCommand: c.agentCommand } : {}),
+        catalog: deps.catalog,
+        env: deps.env,
+        clientName: deps.clientName,
+        clientVersion: deps.clientVersion,
+        onDefect: (error, tool) => deps.logger.error({ err: error, tool, device: device.name }, 'tool defect'),
       });
     }
     const site = chained.get(c.hub);

@@ -5,7 +5,7 @@ import type { ToolCallResult } from '../tools/index.js';
 import { evaluateAccess } from './access.js';
 import { type FanoutEntry, fanOut } from './fanout.js';
 import type { Fleet } from './fleet.js';
-import type { DeviceInfo, DevicesResult, FleetEntry, FleetResult, FleetToolDef } from './fleetTools.js';
+import type { FleetEntry, FleetResult } from './fleetTools.js';
 import type { FleetConfig, Role } from './inventory/index.js';
 import { renderFleetResult, summarize } from './render.js';
 import { resolveTargets } from './targets.js';
@@ -62,13 +62,14 @@ export interface DeviceWork {
   run(call: DeviceCall, device: string): Promise<DeviceValue>;
 }
 
-/** A validated call, ready to run: its targets, whether it only reads, and what runs per device. */
-export interface CallPlan {
-  targets: string;
-  readOnly: boolean;
-  /** `null`: the hub answers from its own inventory (fleet_devices). */
-  work: DeviceWork | null;
-}
+/**
+ * A validated call, ready to run: its targets, whether it only reads, and either what runs on
+ * each device or, for a call the hub answers from its inventory (fleet_devices), that answer.
+ */
+export type CallPlan = { targets: string; readOnly: boolean } & (
+  | { work: DeviceWork }
+  | { answer: (allowed: readonly string[], fleet: Fleet) => ToolCallResult }
+);
 
 const ERROR_TEXT = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;
 
@@ -146,42 +147,6 @@ function split(
   return { allowed, refused };
 }
 
-/** One upstream call of a fleet tool: its arguments split and checked once, then `runPlannedCall`. */
-export function callFleetTool(
-  def: FleetToolDef,
-  raw: unknown,
-  options: FleetCallOptions,
-  deps: FleetCallDeps,
-): Promise<ToolCallResult> {
-  return runPlannedCall(
-    def.wire.name,
-    raw,
-    () => {
-      const parsed = def.parse(raw);
-      const tool = def.agentTool;
-      const args = parsed.deviceArgs;
-      return {
-        targets: parsed.targets,
-        readOnly: def.isReadOnlyCall(args),
-        work:
-          tool === null
-            ? null
-            : {
-                requestedMs: [requestedMs(args)],
-                async run(call) {
-                  const result = await call(tool, args);
-                  if (result.isError) return { text: '', error: agentError(result) };
-                  const text = result.content.map((c) => c.text).join('\n');
-                  return { text, ...(result.structuredContent ? { result: result.structuredContent } : {}) };
-                },
-              },
-      };
-    },
-    options,
-    deps,
-  );
-}
-
 /**
  * One upstream call of a hub tool (a fleet tool or a recipe): plan (validate; a FleetError here
  * is the caller's mistake) → role → targets (resolved, then bounded by the principal's own) →
@@ -219,13 +184,12 @@ export async function runPlannedCall(
     const names = resolveTargets(planned.targets, deps.fleet.universe());
     const { allowed, refused } = split(names, options.principal, deps.fleet);
 
-    const work = planned.work;
-    if (work === null) {
-      const devices = allowed.map((n) => deviceInfo(deps.fleet, n));
-      const output: DevicesResult = { summary: devicesSummary(devices), devices };
+    if ('answer' in planned) {
+      const answer = planned.answer(allowed, deps.fleet);
       await audit('ok');
-      return { content: [{ type: 'text', text: renderDevices(devices) }], structuredContent: output };
+      return answer;
     }
+    const work = planned.work;
 
     const config = deps.config();
     const deviceTimeout = (device: string) =>
@@ -351,48 +315,4 @@ function merge(
       ...(value?.result ? { result: value.result } : {}),
     };
   });
-}
-
-function deviceInfo(fleet: Fleet, name: string): DeviceInfo {
-  const d = fleet.device(name);
-  const h = fleet.health.get(name);
-  const c = d?.connector;
-  return {
-    name,
-    tags: d?.tags ?? [],
-    source: d?.source ?? 'config',
-    connector: c?.kind ?? 'unknown',
-    address: c?.kind === 'agent' ? c.url : c?.kind === 'chained' ? `${c.hub}:${c.remote}` : null,
-    description: d?.description ?? null,
-    state: h?.state ?? 'unknown',
-    since: h?.since ?? null,
-    last_seen: h?.last_seen ?? null,
-    latency_ms: h?.latency_ms === null || h?.latency_ms === undefined ? null : Math.round(h.latency_ms),
-    last_error: h?.last_error ?? null,
-  };
-}
-
-function devicesSummary(devices: DeviceInfo[]): string {
-  if (devices.length === 0) return 'no devices';
-  const counts = new Map<string, number>();
-  for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
-  const parts = ['up', 'degraded', 'down', 'unknown']
-    .filter((s) => counts.get(s))
-    .map((s) => `${counts.get(s)} ${s}`);
-  return `${devices.length} device${devices.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
-}
-
-/** One line per device: the listing stays compact for the model even for a large fleet. */
-function renderDevices(devices: DeviceInfo[]): string {
-  const lines = devices.map((d) => {
-    const tags = d.tags.length ? ` [${d.tags.join(',')}]` : '';
-    const state =
-      d.state === 'down'
-        ? `down since ${d.since}${d.last_error ? `: ${d.last_error}` : ''}`
-        : d.state === 'up' || d.state === 'degraded'
-          ? `${d.state}${d.latency_ms !== null ? ` ${d.latency_ms} ms` : ''}`
-          : d.state;
-    return `${d.name}${tags} ${d.connector}: ${state}`;
-  });
-  return [devicesSummary(devices), ...lines].join('\n');
 }

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { FleetError } from '../errors/index.js';
-import type { AnyToolDef, ListedTool, ToolCatalog } from '../tools/index.js';
+import type { AnyToolDef, ListedTool, ToolCallResult, ToolCatalog } from '../tools/index.js';
+import type { Fleet } from './fleet.js';
+import {
+  agentError,
+  type CallPlan,
+  type FleetCallDeps,
+  type FleetCallOptions,
+  requestedMs,
+  runPlannedCall,
+} from './fleetCall.js';
+import type { Connector, ResolvedSsh } from './inventory/index.js';
+import { devicesSummary, renderDevices } from './render.js';
 
 /** The agent tool each fleet tool lifts to many devices. */
 export const FLEET_TOOL_FOR = {
@@ -175,4 +186,76 @@ export function createFleetTools(catalog: ToolCatalog): Map<string, FleetToolDef
     });
   }
   return tools;
+}
+
+/** Splits and checks a fleet tool's arguments once at the hub, and says what runs on each device. */
+export function planFleetCall(def: FleetToolDef, raw: unknown): CallPlan {
+  const parsed = def.parse(raw);
+  const tool = def.agentTool;
+  const args = parsed.deviceArgs;
+  const base = { targets: parsed.targets, readOnly: def.isReadOnlyCall(args) };
+  if (tool === null) {
+    return {
+      ...base,
+      answer: (allowed, fleet) => {
+        const devices = allowed.map((n) => deviceInfo(fleet, n));
+        const output: DevicesResult = { summary: devicesSummary(devices), devices };
+        return { content: [{ type: 'text', text: renderDevices(devices) }], structuredContent: output };
+      },
+    };
+  }
+  return {
+    ...base,
+    work: {
+      requestedMs: [requestedMs(args)],
+      async run(call) {
+        const result = await call(tool, args);
+        if (result.isError) return { text: '', error: agentError(result) };
+        const text = result.content.map((c) => c.text).join('\n');
+        return { text, ...(result.structuredContent ? { result: result.structuredContent } : {}) };
+      },
+    },
+  };
+}
+
+/** One upstream call of a fleet tool (see `runPlannedCall`). */
+export function callFleetTool(
+  def: FleetToolDef,
+  raw: unknown,
+  options: FleetCallOptions,
+  deps: FleetCallDeps,
+): Promise<ToolCallResult> {
+  return runPlannedCall(def.wire.name, raw, () => planFleetCall(def, raw), options, deps);
+}
+
+function deviceInfo(fleet: Fleet, name: string): DeviceInfo {
+  const d = fleet.device(name);
+  const h = fleet.health.get(name);
+  const c = d?.connector;
+  return {
+    name,
+    tags: d?.tags ?? [],
+    source: d?.source ?? 'config',
+    connector: c?.kind ?? 'unknown',
+    address: addressOf(c),
+    description: d?.description ?? null,
+    state: h?.state ?? 'unknown',
+    since: h?.since ?? null,
+    last_seen: h?.last_seen ?? null,
+    latency_ms: h?.latency_ms === null || h?.latency_ms === undefined ? null : Math.round(h.latency_ms),
+    last_error: h?.last_error ?? null,
+  };
+}
+
+/** Where a device is reached, for the listing; never a credential. */
+function addressOf(c: Connector | undefined): string | null {
+  if (c?.kind === 'agent') return c.url;
+  if (c?.kind === 'chained') return `${c.hub}:${c.remote}`;
+  if (c?.kind === 'ssh') {
+    const hops: string[] = [];
+    for (let hop: ResolvedSsh | undefined = c.ssh.via; hop; hop = hop.via) hops.unshift(hop.device);
+    const target = `ssh://${c.ssh.user}@${c.ssh.host}:${c.ssh.port}`;
+    return `${target}${hops.length ? ` via ${hops.join(' → ')}` : ''}${c.agentCommand ? ' (agent)' : ''}`;
+  }
+  return null;
 }

@@ -8,10 +8,11 @@ import type { ListedTool, ToolCallResult } from '../tools/index.js';
 import { canList, evaluateAccess } from './access.js';
 import { createCompat } from './compat.js';
 import type { Fleet } from './fleet.js';
-import { callFleetTool, type Principal, reachOf } from './fleetCall.js';
-import type { FleetToolDef } from './fleetTools.js';
+import { type Principal, reachOf } from './fleetCall.js';
+import { callFleetTool, type FleetToolDef } from './fleetTools.js';
 import type { FleetConfig } from './inventory/index.js';
 import type { RateLimiter } from './rateLimit.js';
+import { callRecipe, type RecipeToolDef } from './recipes/index.js';
 import type { DownstreamServer, Passthrough } from './servers/index.js';
 
 export interface HubContext {
@@ -20,6 +21,8 @@ export interface HubContext {
   fleet: Fleet;
   config: () => FleetConfig;
   fleetTools: ReadonlyMap<string, FleetToolDef>;
+  /** The recipe tools (`recipe_<name>`) of the inventory in force; they change on reload. */
+  recipeTools?: () => ReadonlyMap<string, RecipeToolDef>;
   passthrough: () => Passthrough;
   servers: () => ReadonlyMap<string, DownstreamServer>;
   audit: AuditSink;
@@ -34,8 +37,9 @@ export interface HubContext {
 const INSTRUCTIONS =
   'One endpoint for a fleet of machines. fleet_devices lists devices, tags and presence; every fleet_* tool ' +
   'takes targets (name, glob, tag:x, group:y, all; a,b lists; !x excludes; &x intersects) and answers per device. ' +
-  'Look (fleet_status, fleet_logs, fleet_read_file) before changing anything. Tools named <server>__<tool> ' +
-  'belong to other MCP servers behind this hub.';
+  'Look (fleet_status, fleet_logs, fleet_read_file) before changing anything. Tools named recipe_<name> run ' +
+  'an operator-defined sequence of steps with typed parameters; prefer them for the workflows they cover. ' +
+  'Tools named <server>__<tool> belong to other MCP servers behind this hub.';
 
 /** Whether a principal may use a third-party server at all (its `servers` list). */
 function mayUse(principal: Principal, server: string | undefined): boolean {
@@ -60,6 +64,9 @@ export function createHubServerFactory(ctx: HubContext) {
       .filter((t) =>
         canList(role, { readOnly: t.wire.annotations.readOnlyHint, hasReadOnlyCalls: t.hasReadOnlyCalls }),
       )
+      .map((t) => t.wire);
+    const recipes = [...(ctx.recipeTools?.().values() ?? [])]
+      .filter((t) => canList(role, { readOnly: t.readOnly, hasReadOnlyCalls: t.readOnly }))
       .map((t) => t.wire);
     // `<device>_admin` tools only for devices the principal may reach: the list must not name
     // devices fleet_devices would hide from it.
@@ -87,7 +94,7 @@ export function createHubServerFactory(ctx: HubContext) {
         return mayUse(principal, t.server) && canList(role, { readOnly, hasReadOnlyCalls: readOnly });
       })
       .map((t) => t.wire as unknown as ListedTool);
-    return [...own, ...compat, ...passthrough];
+    return [...own, ...recipes, ...compat, ...passthrough];
   }
 
   async function callPassthrough(
@@ -196,6 +203,8 @@ export function createHubServerFactory(ctx: HubContext) {
       const call = { principal, signal: rctx.mcpReq.signal, ...(progress ? { progress } : {}) };
       const own = ctx.fleetTools.get(name);
       if (own) return callFleetTool(own, args, call, deps);
+      const recipe = ctx.recipeTools?.().get(name);
+      if (recipe) return callRecipe(recipe, args, call, deps);
       if (ctx.config().compat === 'seed') {
         const compat = compatTools.find(name, ctx.fleet);
         if (compat) {

@@ -1,8 +1,13 @@
+import type { DeviceInfo } from './fleetTools.js';
+
 /** One device's outcome as the renderer sees it. */
 export interface RenderEntry {
   device: string;
   ok: boolean;
-  /** The device's own text rendering of its result (ok). */
+  /**
+   * The device's own text rendering of its result (ok), or more detail shown under the error
+   * (failed: a recipe's steps up to the one that failed).
+   */
   text?: string;
   error?: { code: string; message: string };
 }
@@ -67,11 +72,12 @@ function normalise(text: string): string {
   return text.replace(/\r\n?/g, '\n').trimEnd();
 }
 
-/** The text a group is keyed and shown by: the result text if ok, `CODE: message` if not. */
+/** The text a group is keyed and shown by: the result text if ok, `CODE: message` (then any detail) if not. */
 function shownText(entry: RenderEntry): string {
   if (entry.ok) return normalise(entry.text ?? '') || NO_OUTPUT;
   const error = entry.error ?? { code: 'INTERNAL', message: 'failed without an error' };
-  return normalise(`${error.code}: ${error.message}`);
+  const detail = normalise(entry.text ?? '');
+  return normalise(`${error.code}: ${error.message}${detail ? `\n${detail}` : ''}`);
 }
 
 interface Group {
@@ -148,4 +154,30 @@ export function renderFleetResult(entries: readonly RenderEntry[], options: Rend
     body += group.text;
   });
   return `${summary}\n\n${body}`;
+}
+
+/** `3 devices: 2 up, 1 down`: the summary line of fleet_devices. */
+export function devicesSummary(devices: DeviceInfo[]): string {
+  if (devices.length === 0) return 'no devices';
+  const counts = new Map<string, number>();
+  for (const d of devices) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
+  const parts = ['up', 'degraded', 'down', 'unknown']
+    .filter((s) => counts.get(s))
+    .map((s) => `${counts.get(s)} ${s}`);
+  return `${devices.length} device${devices.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+/** One line per device: the listing stays compact for the model even for a large fleet. */
+export function renderDevices(devices: DeviceInfo[]): string {
+  const lines = devices.map((d) => {
+    const tags = d.tags.length ? ` [${d.tags.join(',')}]` : '';
+    const state =
+      d.state === 'down'
+        ? `down since ${d.since}${d.last_error ? `: ${d.last_error}` : ''}`
+        : d.state === 'up' || d.state === 'degraded'
+          ? `${d.state}${d.latency_ms !== null ? ` ${d.latency_ms} ms` : ''}`
+          : d.state;
+    return `${d.name}${tags} ${d.connector}: ${state}`;
+  });
+  return [devicesSummary(devices), ...lines].join('\n');
 }

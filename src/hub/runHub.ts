@@ -1,4 +1,4 @@
-import { watch } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { basename, dirname } from 'node:path';
@@ -30,6 +30,7 @@ import {
 } from './hubSettings.js';
 import { type Inventory, loadInventory, readFleetConfig } from './inventory/index.js';
 import { createRateLimiter } from './rateLimit.js';
+import { createRecipeTools, loadRecipes, type RecipeToolDef, recipeFilePaths } from './recipes/index.js';
 import { createServerSet } from './serverSet.js';
 import { createUpstream } from './upstreamHttp.js';
 
@@ -90,6 +91,15 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     status: { self: () => ({ version, pid: process.pid, rss_bytes: process.memoryUsage.rss() }) },
   });
   const fleetTools = createFleetTools(catalog);
+  // Recipes are checked against the agent tools' schemas; a bad recipe refuses the start or reload.
+  const loadRecipeTools = async (inv: Inventory) =>
+    createRecipeTools(
+      await loadRecipes({ config: inv.config, file: inv.file, tools: catalog.tools }),
+      catalog.tools,
+    );
+  const listing = (tools: ReadonlyMap<string, RecipeToolDef>) =>
+    JSON.stringify([...tools.values()].map((t) => t.wire));
+  let recipeTools = await loadRecipeTools(inventory);
   const localDevices = new Map<string, Device>();
   const localDevice = (name: string) => {
     let device = localDevices.get(name);
@@ -174,6 +184,7 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     fleet,
     config: () => inventory.config,
     fleetTools,
+    recipeTools: () => recipeTools,
     passthrough: () => servers.passthrough(),
     servers: () => servers.servers(),
     audit: { record: (entry) => audit.record(entry) },
@@ -185,6 +196,10 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
   const applyReload = async (): Promise<boolean> => {
     try {
       const next = await load();
+      // Watch the files the new config lists before reading them, so fixing a missing one reloads.
+      syncRecipeWatchers(recipeFilePaths(next.config, next.file));
+      const nextRecipes = await loadRecipeTools(next);
+      const recipesChanged = listing(nextRecipes) !== listing(recipeTools);
       const before = JSON.stringify([...inventory.devices.keys(), inventory.config.compat]);
       if (JSON.stringify([next.config.audit]) !== JSON.stringify([inventory.config.audit]))
         audit = makeAudit(next);
@@ -193,13 +208,18 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
       );
       if (restartOnly.length) logger.warn({ keys: restartOnly }, 'these settings change only on a restart');
       inventory = next;
+      recipeTools = nextRecipes;
       access = principals(next.config);
       await fleet.apply(next);
       await servers.apply(next.config, next.file);
       // A level given by flag or environment outranks the file.
       logger.level = options.logLevel ?? env.MCP_FLEET_LOG_LEVEL ?? next.config.log.level;
-      if (before !== JSON.stringify([...next.devices.keys(), next.config.compat])) listChanged();
-      logger.info({ config: settings.configPath, devices: next.devices.size }, 'inventory reloaded');
+      if (before !== JSON.stringify([...next.devices.keys(), next.config.compat]) || recipesChanged)
+        listChanged();
+      logger.info(
+        { config: settings.configPath, devices: next.devices.size, recipes: nextRecipes.size },
+        'inventory reloaded',
+      );
       return true;
     } catch (error) {
       const message = error instanceof FleetError ? error.message : String(error);
@@ -232,7 +252,7 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
 
   const watchers: ReturnType<typeof watch>[] = [];
   let debounce: NodeJS.Timeout | undefined;
-  const watchFile = (path: string) => {
+  const watchFile = (path: string): FSWatcher | undefined => {
     const file = basename(path);
     try {
       // Watch the directory: editors and atomic writers replace files by rename.
@@ -242,13 +262,35 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
         debounce = setTimeout(() => void reload(), 150);
       });
       w.on('error', (error) => logger.warn({ err: error }, 'watch failed; SIGHUP still reloads'));
-      watchers.push(w);
+      return w;
     } catch (error) {
       logger.warn({ err: error, path }, 'cannot watch; SIGHUP still reloads');
+      return undefined;
     }
   };
-  if (settings.configPath) watchFile(settings.configPath);
-  watchFile(enrolled.path);
+  const keep = (w: FSWatcher | undefined) => {
+    if (w) watchers.push(w);
+  };
+  if (settings.configPath) keep(watchFile(settings.configPath));
+  keep(watchFile(enrolled.path));
+  // Recipe files come and go with fleet.yaml's recipe_files: exactly the listed ones are watched.
+  const recipeWatchers = new Map<string, FSWatcher | undefined>();
+  let watching = true;
+  const closeRecipeWatchers = () => {
+    watching = false;
+    for (const w of recipeWatchers.values()) w?.close();
+    recipeWatchers.clear();
+  };
+  function syncRecipeWatchers(paths: readonly string[]): void {
+    if (!watching) return; // a reload finishing after close must not leave a watcher open
+    for (const [path, w] of recipeWatchers) {
+      if (paths.includes(path)) continue;
+      w?.close();
+      recipeWatchers.delete(path);
+    }
+    for (const path of paths) if (!recipeWatchers.has(path)) recipeWatchers.set(path, watchFile(path));
+  }
+  syncRecipeWatchers(recipeFilePaths(inventory.config, inventory.file));
   const onHup = () => void reload();
   process.on('SIGHUP', onHup);
 
@@ -261,6 +303,7 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     closed = true;
     process.off('SIGHUP', onHup);
     for (const w of watchers) w.close();
+    closeRecipeWatchers();
     clearTimeout(debounce);
     clearTimeout(notifyTimer);
     await closeTransport().catch(() => {});
@@ -295,6 +338,7 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     );
     const stop = () => {
       for (const w of watchers) w.close();
+      closeRecipeWatchers();
     };
     process.stdin.once('end', stop);
     process.stdin.once('close', stop);

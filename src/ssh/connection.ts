@@ -37,6 +37,8 @@ export interface SshConnection {
   sftp(): Promise<SFTPWrapper>;
   /** A TCP stream from the remote end to `host:port` (this connection as a jump host). */
   forwardOut(host: string, port: number): Promise<Duplex>;
+  /** Resolves once connected (connecting when needed) without counting as use for idle close. */
+  ping(): Promise<void>;
   /** Keeps the connection from idling out while the returned function has not been called. */
   hold(): () => void;
   /** Closes the connection if nothing held it for `idleMs`; true when it closed. */
@@ -284,6 +286,15 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
             c.forwardOut('127.0.0.1', 0, host, port, (err, stream) => (err ? reject(err) : resolve(stream)));
           }),
       ),
+    async ping() {
+      if (current) {
+        await current;
+        return;
+      }
+      const at = lastActive;
+      await client();
+      lastActive = at;
+    },
     hold() {
       holds++;
       let released = false;

@@ -1,4 +1,4 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { FleetError } from '../../errors/index.js';
 import type { ToolCallResult } from '../../tools/index.js';
 import type { Credential } from '../inventory/index.js';
@@ -7,8 +7,11 @@ import type { Endpoint, EndpointCallOptions } from './types.js';
 
 export interface AgentEndpointOptions {
   device: string;
+  /** Streamable HTTP address of the agent; unused when `transport` is given. */
   url: string;
   credential: Credential;
+  /** Another way to reach an agent (its stdio over an SSH channel); HTTP to `url` when absent. */
+  transport?: () => Promise<Transport>;
   clientName: string;
   clientVersion: string;
   /** Bound on connecting (the era probe); a call's own timeout bounds the rest. */
@@ -40,9 +43,11 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
         { name: options.clientName, version: options.clientVersion },
         { versionNegotiation: { mode: 'auto' } },
       );
-      const transport = new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers } });
-      const attempt = client
-        .connect(transport, { timeout: options.connectTimeoutMs ?? 10_000 })
+      const transport = options.transport
+        ? options.transport()
+        : Promise.resolve(new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers } }));
+      const attempt = transport
+        .then((t) => client.connect(t, { timeout: options.connectTimeoutMs ?? 10_000 }))
         .then(() => client);
       connecting = attempt;
       attempt.catch(() => {

@@ -5,4 +5,6 @@ export { createChainedHub } from './chainedHub.js';
 export { classifyDownstreamError } from './classify.js';
 export type { LocalEndpointOptions } from './localEndpoint.js';
 export { createLocalEndpoint } from './localEndpoint.js';
+export type { SshEndpointOptions } from './sshEndpoint.js';
+export { createSshEndpoint } from './sshEndpoint.js';
 export type { Endpoint, EndpointCallOptions } from './types.js';

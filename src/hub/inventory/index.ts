@@ -11,3 +11,5 @@ export type {
   ServerConfig,
 } from './schema.js';
 export { DeviceName, FleetConfigSchema, ServerName } from './schema.js';
+export type { ResolvedSsh, ResolveSshDeps } from './sshSettings.js';
+export { resolveSsh } from './sshSettings.js';

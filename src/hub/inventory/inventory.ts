@@ -1,13 +1,16 @@
 import { dirname } from 'node:path';
 import { loadYamlConfig, parseYamlConfig } from '../../config/index.js';
 import { type Policy, PolicySchema } from '../../policy/index.js';
+import type { BecomeRules } from '../../ssh/index.js';
 import { type Credential, resolveCredential } from './credentials.js';
 import { type FleetConfig, FleetConfigSchema } from './schema.js';
+import { type ResolvedSsh, resolveSsh } from './sshSettings.js';
 
 /** How the hub reaches a device. */
 export type Connector =
   | { kind: 'agent'; url: string; credential: Credential }
   | { kind: 'local'; policy: Policy }
+  | { kind: 'ssh'; ssh: ResolvedSsh; policy: Policy; become?: BecomeRules; agentCommand?: string }
   | { kind: 'chained'; hub: string; remote: string };
 
 export interface InventoryDevice {
@@ -77,13 +80,23 @@ export async function loadInventory(sources: InventorySources): Promise<Inventor
     });
   }
   for (const [name, spec] of Object.entries(config.devices)) {
-    const connector: Connector = spec.local
-      ? { kind: 'local', policy: spec.policy ?? PolicySchema.parse({}) }
-      : {
-          kind: 'agent',
-          url: spec.url ?? '',
-          credential: await resolveCredential(spec, sources.env, baseDir),
-        };
+    let connector: Connector;
+    if (spec.local) connector = { kind: 'local', policy: spec.policy ?? PolicySchema.parse({}) };
+    else if (spec.ssh) {
+      connector = {
+        kind: 'ssh',
+        ssh: await resolveSsh(name, spec.ssh, config.devices, { env: sources.env, baseDir }),
+        policy: spec.policy ?? PolicySchema.parse({}),
+        ...(spec.become ? { become: { commands: spec.become.commands, units: spec.become.units } } : {}),
+        ...(spec.agent_command ? { agentCommand: spec.agent_command } : {}),
+      };
+    } else {
+      connector = {
+        kind: 'agent',
+        url: spec.url ?? '',
+        credential: await resolveCredential(spec, sources.env, baseDir),
+      };
+    }
     devices.set(name, {
       name,
       tags: spec.tags,

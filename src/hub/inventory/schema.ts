@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuditSettingsSchema, ListenSchema, LogSettingsSchema } from '../../config/index.js';
 import { PolicySchema } from '../../policy/index.js';
+import { RecipesSchema } from '../recipes/schema.js';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -38,27 +39,94 @@ const CredentialRef = {
 const oneCredential = (value: { token_env?: string; token_file?: string }) =>
   !(value.token_env && value.token_file);
 
+const Fingerprint = z
+  .string()
+  .regex(
+    /^SHA256:[A-Za-z0-9+/]{43}$/,
+    'host_key: a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256:…)',
+  );
+const OneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
+
+/** How the hub reaches a device over SSH, with nothing installed on it. */
+export const SshSchema = z
+  .object({
+    /** Host name or address; with `ssh_config: true`, a Host alias of ~/.ssh/config. */
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65_535).optional(),
+    /** Login user; default: ssh_config's User, else the user running the hub. */
+    user: z.string().min(1).max(64).optional(),
+    /** Private key file(s); default: ssh_config's IdentityFile, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa that exist. */
+    identity_file: OneOrMany(z.string().min(1)).optional(),
+    /** Environment variable holding the identity files' passphrase (never the passphrase itself). */
+    passphrase_env: EnvName.optional(),
+    /** Offer the keys of the ssh-agent at SSH_AUTH_SOCK (default: when it is set). */
+    use_agent: z.boolean().optional(),
+    /** known_hosts file(s); default: ~/.ssh/known_hosts. */
+    known_hosts: OneOrMany(z.string().min(1)).optional(),
+    /** Pinned host key fingerprint(s): only these are accepted, known_hosts is not consulted. */
+    host_key: OneOrMany(Fingerprint).optional(),
+    /** Accept and record an unknown host key on first contact (never a changed one). */
+    trust_on_first_use: z.boolean().default(false),
+    /** Another SSH device of this fleet to tunnel through (a jump host). */
+    via: z.string().min(1).optional(),
+    /** Resolve `host` through ~/.ssh/config (HostName, Port, User, IdentityFile, UserKnownHostsFile). */
+    ssh_config: z.boolean().default(false),
+    connect_timeout_s: z.number().positive().max(300).default(10),
+    keepalive_s: z.number().min(0).max(3600).default(15),
+    /** Close the connection after this long without a call (0: keep it open). */
+    idle_close_s: z.number().min(0).max(86_400).default(300),
+    /** Remote shells kept open for concurrent calls (OpenSSH allows 10 sessions by default). */
+    max_channels: z.number().int().min(1).max(32).default(4),
+  })
+  .strict();
+
+/** Commands and units an SSH device runs under `sudo -n` (a password is never sent). */
+export const BecomeSchema = z
+  .object({
+    method: z.literal('sudo').default('sudo'),
+    commands: z.array(z.string().min(1)).default([]),
+    units: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const DeviceSchema = z
   .object({
     /** An mcp-fleet agent (or any MCP server with the agent's tools) over Streamable HTTP. */
     url: HttpUrl.optional(),
     /** This machine, served in-process by the hub (what `mcp-fleet up` adds as `local`). */
     local: z.literal(true).optional(),
+    /** A machine reached over SSH: the tools run through SSH, or through `agent_command`. */
+    ssh: SshSchema.optional(),
+    /** Start the agent over SSH (`mcp-fleet agent --stdio`) for the session and speak MCP to it. */
+    agent_command: z.string().min(1).max(1000).optional(),
+    become: BecomeSchema.optional(),
     ...CredentialRef,
     tags: z.array(TagName).default([]),
     description: z.string().max(500).optional(),
     /** Per-device call timeout in seconds; the fan-out default applies when absent. */
     timeout_s: z.number().positive().max(604_800).optional(),
-    /** Policy for a `local` device (an agent enforces its own). */
+    /** Policy for a `local` or `ssh` device, enforced by the hub (an agent enforces its own). */
     policy: PolicySchema.optional(),
   })
   .strict()
   .refine(
-    (d) => (d.url ? 1 : 0) + (d.local ? 1 : 0) === 1,
-    'a device needs exactly one of url or local: true',
+    (d) => (d.url ? 1 : 0) + (d.local ? 1 : 0) + (d.ssh ? 1 : 0) === 1,
+    'a device needs exactly one of url, local: true or ssh',
   )
   .refine(oneCredential, 'give token_env or token_file, not both')
-  .refine((d) => !(d.policy && !d.local), 'policy applies to local devices only (an agent enforces its own)');
+  .refine(
+    (d) => !((d.token_env || d.token_file) && !d.url),
+    'token_env and token_file apply to url devices only',
+  )
+  .refine(
+    (d) => !(d.policy && (d.url || d.agent_command)),
+    'policy applies to local and ssh devices (an agent, also one started by agent_command, enforces its own)',
+  )
+  .refine((d) => !(d.agent_command && !d.ssh), 'agent_command needs ssh')
+  .refine(
+    (d) => !(d.become && (!d.ssh || d.agent_command)),
+    'become applies to ssh devices without agent_command',
+  );
 
 const ToolFilter = z
   .object({
@@ -137,6 +205,10 @@ export const FleetConfigSchema = z
     stdio_principal: PrincipalName.optional(),
     /** `seed` adds the seed documents' tool names (network_resources, <device>_admin, …). */
     compat: z.enum(['none', 'seed']).default('none'),
+    /** Named, typed, parameterised command sequences, each served as a tool `recipe_<name>`. */
+    recipes: RecipesSchema.default({}),
+    /** YAML files (relative to this one) each holding `recipes:`; watched like this file. */
+    recipe_files: z.array(z.string().min(1)).default([]),
     fanout: z
       .object({
         concurrency: z.number().int().min(1).max(4096).default(64),
@@ -186,6 +258,31 @@ export const FleetConfigSchema = z
         message: `no principal named "${config.stdio_principal}"`,
       });
     }
+    for (const [name, device] of Object.entries(config.devices)) {
+      const via = device.ssh?.via;
+      if (via === undefined) continue;
+      if (!config.devices[via]?.ssh) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', name, 'ssh', 'via'],
+          message: `via must name another ssh device of this file; "${via}" is not one`,
+        });
+        continue;
+      }
+      // Follow the chain: a loop would tunnel forever.
+      const seen = new Set([name]);
+      for (let hop: string | undefined = via; hop !== undefined; hop = config.devices[hop]?.ssh?.via) {
+        if (seen.has(hop)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', name, 'ssh', 'via'],
+            message: `via makes a loop: ${[...seen, hop].join(' → ')}`,
+          });
+          break;
+        }
+        seen.add(hop);
+      }
+    }
     for (const name of Object.keys(config.groups)) {
       if (config.devices[name]) {
         ctx.addIssue({
@@ -200,6 +297,8 @@ export const FleetConfigSchema = z
 export type FleetConfig = z.output<typeof FleetConfigSchema>;
 export type DeviceConfig = z.output<typeof DeviceSchema>;
 export type ServerConfig = z.output<typeof ServerSchema>;
+export type SshConfig = z.output<typeof SshSchema>;
+export type BecomeConfig = z.output<typeof BecomeSchema>;
 export type ChainedHubConfig = z.output<typeof ChainedHubSchema>;
 export type PrincipalConfig = z.output<typeof PrincipalSchema>;
 export type Role = z.output<typeof RoleSchema>;

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
 import { type ConfigProblem, formatProblems, parseYamlConfig } from '../../config/index.js';
 import { FleetError } from '../../errors/index.js';
 import type { AnyToolDef } from '../../tools/index.js';
 import type { FleetConfig } from '../inventory/index.js';
 import { locate } from './locate.js';
 import { type Recipe, RecipeFileSchema } from './schema.js';
-import { parseTemplate, placeholders, stringsIn } from './template.js';
+import { literalArgs, parseTemplate, placeholders, stringsIn } from './template.js';
 
 /** A validated recipe and the file it was written in (for messages). */
 export interface LoadedRecipe {
@@ -86,13 +87,15 @@ export async function loadRecipes(sources: RecipeSources): Promise<RecipeSet> {
       const parsed = parseYamlConfig(RecipeFileSchema, text, path);
       for (const [name, recipe] of Object.entries(parsed.recipes)) add(name, recipe, path);
     } catch (error) {
-      const problems = error instanceof FleetError ? (error.data.problems as ConfigProblem[] | undefined) : [];
+      const problems =
+        error instanceof FleetError ? (error.data.problems as ConfigProblem[] | undefined) : [];
       if (!problems) throw error;
       located.push(...problems);
     }
   }
 
-  for (const { name, recipe, source } of recipes.values()) found.push(...toolProblems(name, recipe, source, sources.tools));
+  for (const { name, recipe, source } of recipes.values())
+    found.push(...toolProblems(name, recipe, source, sources.tools));
 
   if (found.length === 0 && located.length === 0) return recipes;
   if (sources.file && found.some((f) => f.source === sources.file) && !texts.has(sources.file)) {
@@ -127,7 +130,11 @@ function toolProblems(
     const def = tools.get(step.tool);
     if (!def) {
       const known = [...tools.keys()].filter((t) => t !== 'exec').join(', ');
-      problems.push({ source, path: [...at, 'tool'], message: `unknown agent tool "${step.tool}" (known: ${known})` });
+      problems.push({
+        source,
+        path: [...at, 'tool'],
+        message: `unknown agent tool "${step.tool}" (known: ${known})`,
+      });
       return;
     }
     const args = step.args ?? {};
@@ -137,7 +144,8 @@ function toolProblems(
         return 'template' in parsed && placeholders(parsed.template).length > 0;
       })
       .map(({ path }) => path.join('.'));
-    const parsed = def.input.safeParse(literalArgs(args));
+    const input: z.ZodType = def.input;
+    const parsed = input.safeParse(literalArgs(args));
     if (parsed.success) return;
     for (const issue of parsed.error.issues) {
       const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
@@ -147,17 +155,4 @@ function toolProblems(
     }
   });
   return problems;
-}
-
-/** The arguments with literal braces unescaped; strings holding placeholders are left as written. */
-function literalArgs(value: unknown): unknown {
-  if (typeof value === 'string') {
-    const parsed = parseTemplate(value);
-    if (!('template' in parsed) || placeholders(parsed.template).length > 0) return value;
-    return parsed.template.map((p) => (p.kind === 'text' ? p.text : '')).join('');
-  }
-  if (Array.isArray(value)) return value.map(literalArgs);
-  if (typeof value === 'object' && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalArgs(v)]));
-  return value;
 }

@@ -7,7 +7,7 @@ import { type ParamValue, valueText } from './template.js';
 export const DEFAULT_MAX_LENGTH = 4096;
 
 /** C0 and C1 controls (newline, NUL, escape, …) and the Unicode line and paragraph separators. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 const TARGETS_HELP =
   'Devices: a name, a glob (pi-*), tag:x, group:y or all; comma lists; !x excludes, &x intersects.';

@@ -46,7 +46,11 @@ const IntegerParam = z
   .strict();
 
 const BooleanParam = z
-  .object({ type: z.literal('boolean'), description: Description.optional(), default: z.boolean().optional() })
+  .object({
+    type: z.literal('boolean'),
+    description: Description.optional(),
+    default: z.boolean().optional(),
+  })
   .strict();
 
 export const RecipeParamSchema = z
@@ -105,7 +109,11 @@ export const RecipeStepSchema = z
     if (step.tool !== undefined) {
       for (const key of ['cwd', 'env', 'timeout_s'] as const) {
         if (step[key] !== undefined)
-          ctx.addIssue({ code: 'custom', path: [key], message: `${key} belongs to exec steps; put it in args` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} belongs to exec steps; put it in args`,
+          });
       }
     }
     if (step.exec !== undefined && step.args !== undefined)
@@ -140,7 +148,11 @@ export const RecipeSchema = z
         const names = placeholders(parsed.template);
         for (const name of names) {
           if (!Object.hasOwn(recipe.params, name))
-            ctx.addIssue({ code: 'custom', path: at, message: `{${name}} names no parameter of this recipe` });
+            ctx.addIssue({
+              code: 'custom',
+              path: at,
+              message: `{${name}} names no parameter of this recipe`,
+            });
         }
         if (names.length && path[0] === 'args' && shell.includes(String(path[1])))
           ctx.addIssue({

@@ -66,7 +66,10 @@ export function renderTemplate(template: Template, values: Readonly<Record<strin
 }
 
 /** Every string inside a JSON-like value, with its path (tool arguments may nest). */
-export function stringsIn(value: unknown, path: readonly (string | number)[] = []): Array<{
+export function stringsIn(
+  value: unknown,
+  path: readonly (string | number)[] = [],
+): Array<{
   path: (string | number)[];
   text: string;
 }> {
@@ -97,5 +100,21 @@ export function renderArgs(value: unknown, values: Readonly<Record<string, Param
   if (Array.isArray(value)) return value.map((v) => renderArgs(v, values));
   if (typeof value === 'object' && value !== null)
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderArgs(v, values)]));
+  return value;
+}
+
+/**
+ * Tool arguments as written, with `{{`/`}}` unescaped and strings holding placeholders left
+ * untouched: what load-time checks can judge before any value is known.
+ */
+export function literalArgs(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const parsed = parseTemplate(value);
+    if (!('template' in parsed) || placeholders(parsed.template).length > 0) return value;
+    return parsed.template.map((p) => (p.kind === 'text' ? p.text : '')).join('');
+  }
+  if (Array.isArray(value)) return value.map(literalArgs);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalArgs(v)]));
   return value;
 }

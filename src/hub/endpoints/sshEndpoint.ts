@@ -1,0 +1,148 @@
+import { FleetError } from '../../errors/index.js';
+import type { Policy } from '../../policy/index.js';
+import {
+  type BecomeRules,
+  createSshConnection,
+  createSshDevice,
+  SshChannelTransport,
+  type SshConnection,
+} from '../../ssh/index.js';
+import type { ToolCatalog } from '../../tools/index.js';
+import type { ResolvedSsh } from '../inventory/index.js';
+import { createAgentEndpoint } from './agentEndpoint.js';
+import { createLocalEndpoint } from './localEndpoint.js';
+import type { Endpoint } from './types.js';
+
+export interface SshEndpointOptions {
+  device: string;
+  ssh: ResolvedSsh;
+  policy: () => Policy;
+  become?: BecomeRules;
+  /** Run the agent over SSH (`mcp-fleet agent --stdio`) and speak MCP to it instead. */
+  agentCommand?: string;
+  catalog: ToolCatalog;
+  env: NodeJS.ProcessEnv;
+  clientName: string;
+  clientVersion: string;
+  onDefect?: (error: unknown, tool: string) => void;
+}
+
+/** One connection per hop: a `via` device gets a connection of its own for the tunnel. */
+function connect(ssh: ResolvedSsh, env: NodeJS.ProcessEnv): SshConnection {
+  const via = ssh.via ? connect(ssh.via, env) : undefined;
+  const passphrase = ssh.passphraseEnv ? env[ssh.passphraseEnv] : undefined;
+  const agentSocket = ssh.useAgent ? env.SSH_AUTH_SOCK : undefined;
+  return createSshConnection({
+    device: ssh.device,
+    host: ssh.host,
+    port: ssh.port,
+    user: ssh.user,
+    identityFiles: ssh.identityFiles,
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    ...(agentSocket ? { agentSocket } : {}),
+    hostKey: {
+      host: ssh.host,
+      port: ssh.port,
+      ...(ssh.hostKeys ? { pinned: ssh.hostKeys } : {}),
+      knownHostsFiles: ssh.knownHosts,
+      trustOnFirstUse: ssh.trustOnFirstUse,
+    },
+    connectTimeoutMs: ssh.connectTimeoutMs,
+    keepaliveIntervalMs: ssh.keepaliveMs,
+    keepaliveCountMax: 3,
+    ...(via ? { via } : {}),
+  });
+}
+
+/** Every hop's problem (an unreadable ~/.ssh/config, an unfollowed ProxyJump), nearest first. */
+function problemOf(ssh: ResolvedSsh): string | undefined {
+  return ssh.problem ? `${ssh.device}: ${ssh.problem}` : ssh.via ? problemOf(ssh.via) : undefined;
+}
+
+function failing(device: string, problem: string): Endpoint {
+  const error = () => new FleetError('UNAVAILABLE', problem);
+  return {
+    device,
+    callTool: async () => {
+      throw error();
+    },
+    ping: async () => {
+      throw error();
+    },
+    close: async () => {},
+  };
+}
+
+/** Resolves when `promise` does, rejects when `signal` aborts first (a connect can hang). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * A device reached over SSH. Without `agent_command`, the hub runs the agent's tools itself
+ * over an SshDevice with the device's policy (the hub is where policy and audit happen for
+ * it). With `agent_command`, the agent runs on the device for the session, over stdio on an
+ * SSH channel, and enforces its own policy.
+ */
+export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
+  const problem = problemOf(options.ssh);
+  if (problem) return failing(options.device, problem);
+  const connection = connect(options.ssh, options.env);
+
+  if (options.agentCommand) {
+    const command = options.agentCommand;
+    const agent = createAgentEndpoint({
+      device: options.device,
+      url: 'ssh://',
+      credential: {},
+      clientName: options.clientName,
+      clientVersion: options.clientVersion,
+      connectTimeoutMs: options.ssh.connectTimeoutMs + 10_000,
+      transport: async () => new SshChannelTransport(await connection.exec(command)),
+    });
+    return {
+      device: options.device,
+      callTool: (tool, args, call) => agent.callTool(tool, args, call),
+      ping: (signal) => agent.ping(signal),
+      async close() {
+        await agent.close();
+        connection.close();
+      },
+    };
+  }
+
+  const device = createSshDevice({
+    name: options.device,
+    connection,
+    maxChannels: options.ssh.maxChannels,
+    ...(options.become ? { become: options.become } : {}),
+  });
+  const pipeline = createLocalEndpoint({
+    device,
+    catalog: options.catalog,
+    policy: options.policy,
+    ...(options.onDefect ? { onDefect: options.onDefect } : {}),
+  });
+  const idleMs = options.ssh.idleCloseMs;
+  const idleTimer =
+    idleMs > 0 ? setInterval(() => device.closeIfIdle(idleMs), Math.min(Math.max(idleMs / 4, 1000), 30_000)) : undefined;
+  idleTimer?.unref();
+  return {
+    device: options.device,
+    callTool: (tool, args, call) => pipeline.callTool(tool, args, call),
+    // Presence: a live connection (its keepalives watch it) or a fresh handshake, which also
+    // proves the host key and the credentials. A heartbeat does not count as use, so an idle
+    // connection still closes and the next heartbeat after that reconnects.
+    ping: (signal) => untilAborted(connection.ping(), signal),
+    async close() {
+      if (idleTimer) clearInterval(idleTimer);
+      await pipeline.close();
+      device.close();
+    },
+  };
+}

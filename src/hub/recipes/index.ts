@@ -1,0 +1,11 @@
+export type { LoadedRecipe, RecipeSet, RecipeSources } from './loadRecipes.js';
+export { loadRecipes, recipeFilePaths } from './loadRecipes.js';
+export { parseRecipeInput, recipeInputSchema, unsafeValue } from './params.js';
+export type { RecipeToolDef } from './recipeTools.js';
+export { callRecipe, createRecipeTools, RECIPE_TOOL_PREFIX } from './recipeTools.js';
+export type { StepResult } from './run/stepResult.js';
+export { RecipeResultSchema, StepResultSchema } from './run/stepResult.js';
+export type { Recipe, RecipeParam, RecipeStep } from './schema.js';
+export { RecipeFileSchema, RecipeSchema, RecipesSchema, SHELL_ARGUMENTS } from './schema.js';
+export type { ParamValue, Template } from './template.js';
+export { parseTemplate, renderTemplate } from './template.js';

@@ -1,0 +1,127 @@
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentHandle, connectClient, startAgent, tempDir } from '../helpers/agentProcess.js';
+import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
+import { type SshdHandle, startSshd } from '../helpers/sshd.js';
+import { disposeAgent, errorCodeOf, structuredOf, textOf } from '../helpers/toolAssertions.js';
+
+interface Entry {
+  device: string;
+  ok: boolean;
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+const byDevice = (r: Parameters<typeof structuredOf>[0]) =>
+  new Map((structuredOf(r).results as Entry[]).map((e) => [e.device, e]));
+
+/** SFTP (protocol 3) carries whole seconds: mtimes are compared at that precision. */
+function toSeconds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toSeconds);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === 'mtime' && typeof v === 'string' ? v.replace(/\.\d{3}Z$/, '.000Z') : toSeconds(v),
+      ]),
+    );
+  }
+  return value;
+}
+
+/**
+ * The same machine reached two ways: through a real agent (HTTP) and through a real OpenSSH
+ * server with nothing installed (SshDevice). Every tool must answer with the same shape, and
+ * the same values where they are deterministic.
+ */
+describe('an SSH device next to an agent on the same machine', () => {
+  let sshd: SshdHandle;
+  let agent: AgentHandle;
+  let hub: HubHandle;
+  let client: Client;
+  const work = realpathSync(tempDir('mcpf-sshwork-'));
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    agent = await startAgent();
+    const devices = agentDevices([{ name: 'viaagent', agent }]);
+    hub = await startHub({
+      config: `${devices.yaml}
+  viassh:
+    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+fanout: { device_timeout_s: 20, deadline_s: 30 }
+`,
+      env: devices.env,
+    });
+    client = await connectClient(hub.url, hub.token);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await hub?.stop();
+    await disposeAgent(agent);
+    await sshd?.stop();
+  });
+
+  const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+
+  it('exec answers the same over SSH as from the agent', async () => {
+    const r = await call('fleet_exec', {
+      targets: 'viaagent,viassh',
+      argv: ['/bin/sh', '-c', 'printf "%s|" "$@"; echo err >&2; exit 3', 'sh', "it's", '$(id)', 'a b'],
+    });
+    const d = byDevice(r);
+    const viaAgent = d.get('viaagent')?.result;
+    const viaSsh = d.get('viassh')?.result;
+    expect(viaSsh).toMatchObject({ stdout: "it's|$(id)|a b|", stderr: 'err\n', exit_code: 3, signal: null });
+    expect({ ...viaSsh, duration_ms: 0 }).toEqual({ ...viaAgent, duration_ms: 0 });
+    // Identical outputs are grouped into one block for both devices.
+    expect(textOf(r)).toContain('== 2 devices ==');
+  });
+
+  it('system_status validates against the same output schema with the same machine facts', async () => {
+    const r = await call('fleet_status', { targets: 'viaagent,viassh' });
+    const d = byDevice(r);
+    expect(d.get('viassh')?.ok).toBe(true);
+    const a = d.get('viaagent')?.result as Record<string, unknown>;
+    const s = d.get('viassh')?.result as Record<string, unknown>;
+    expect(Object.keys(s).sort()).toEqual(Object.keys(a).sort());
+    for (const key of ['hostname', 'kernel', 'arch', 'os']) expect(s[key]).toEqual(a[key]);
+    const cpu = (x: Record<string, unknown>) => ({ ...(x.cpu as object), percent: 0, sample_ms: 0 });
+    expect(cpu(s)).toEqual(cpu(a));
+  });
+
+  it('processes lists the same kind of entries', async () => {
+    const r = await call('fleet_processes', { targets: 'viaagent,viassh', limit: 5 });
+    const d = byDevice(r);
+    expect(d.get('viassh')?.ok).toBe(true);
+    const a = d.get('viaagent')?.result as { processes: Array<Record<string, unknown>> };
+    const s = d.get('viassh')?.result as { processes: Array<Record<string, unknown>> };
+    expect(s.processes.length).toBeGreaterThan(0);
+    expect(Object.keys(s.processes[0] ?? {}).sort()).toEqual(Object.keys(a.processes[0] ?? {}).sort());
+  });
+
+  it('writes atomically, reads, lists and refuses paths outside the roots like the agent', async () => {
+    const file = join(work, 'over-ssh.txt');
+    const w = await call('fleet_write_file', { targets: 'viassh', path: file, content: 'hello\nworld\n' });
+    expect(byDevice(w).get('viassh')?.ok).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe('hello\nworld\n');
+    const r = await call('fleet_read_file', { targets: 'viaagent,viassh', path: file });
+    const d = byDevice(r);
+    expect(toSeconds(d.get('viassh')?.result)).toEqual(toSeconds(d.get('viaagent')?.result));
+    const t = await call('fleet_read_file', { targets: 'viaagent,viassh', path: file, tail_lines: 1 });
+    expect(toSeconds(byDevice(t).get('viassh')?.result)).toEqual(toSeconds(byDevice(t).get('viaagent')?.result));
+    mkdirSync(join(work, 'sub'), { recursive: true });
+    writeFileSync(join(work, '.hidden'), 'x');
+    const l = await call('fleet_list_dir', { targets: 'viaagent,viassh', path: work });
+    expect(toSeconds(byDevice(l).get('viassh')?.result)).toEqual(toSeconds(byDevice(l).get('viaagent')?.result));
+  });
+
+  it('a missing command is the same error on both', async () => {
+    const r = await call('fleet_exec', { targets: 'viaagent,viassh', argv: ['no-such-command-xyz'] });
+    const d = byDevice(r);
+    expect(d.get('viassh')?.error).toEqual(d.get('viaagent')?.error);
+    expect(errorCodeOf(r)).toBeDefined();
+  });
+});
