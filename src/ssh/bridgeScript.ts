@@ -37,13 +37,26 @@ export interface CommandRequest {
   sudo?: boolean;
 }
 
+/**
+ * A watchdog for one command: a dropped connection does not signal anything on the device
+ * (sshd just closes the channel's pipes), so the command would run on. The watchdog writes a
+ * heartbeat marker to stderr every 2 s; once the channel is gone the write fails (EPIPE, with
+ * SIGPIPE ignored) and it kills the command's group.
+ */
+function watchdog(nonce: string): string {
+  return `( trap '' PIPE; sleep 1; while printf '\\036%s:h:\\n' ${nonce} >&2; do sleep 2; done; kill -TERM -"$_p" 2>/dev/null; sleep 2; kill -KILL -"$_p" 2>/dev/null ) </dev/null >/dev/null & _w=$!`;
+}
+
 /** Shell text that runs `body` (already quoted shell) in the background and reports its markers. */
-function framed(nonce: string, body: string, stdin: string | undefined): string {
+function framed(nonce: string, body: string, stdin: string | undefined, guard: boolean): string {
   const input = stdin === undefined ? `( ${body} ) </dev/null` : `printf '%s' ${shellQuote(stdin)} | ( ${body} )`;
   return [
     `${input} & _p=$!`,
     `printf '\\036%s:p:%s\\n' ${nonce} "$_p"`,
+    ...(guard ? [watchdog(nonce)] : []),
     `wait "$_p"; _r=$?`,
+    // Waited for, so no heartbeat can land after this request's end markers.
+    ...(guard ? ['kill "$_w" 2>/dev/null; wait "$_w" 2>/dev/null'] : []),
     // Whatever the command left behind in its group would write into the next request's output.
     `kill -KILL -"$_p" 2>/dev/null`,
     `printf '\\036%s:e:%s\\n' ${nonce} "$_r"`,
@@ -69,12 +82,12 @@ export function commandScript(nonce: string, request: CommandRequest): string {
   const program = shellQuote(request.sudo ? 'sudo' : (request.argv[0] ?? ''));
   steps.push(`command -v -- ${program} >/dev/null 2>&1 || { printf '\\036%s:x:notfound\\n' ${nonce}; exit 127; }`);
   steps.push(`exec setsid ${request.sudo ? 'sudo -n -- ' : ''}${argv.join(' ')}`);
-  return framed(nonce, steps.join('; '), request.stdin);
+  return framed(nonce, steps.join('; '), request.stdin, true);
 }
 
 /** Shell text of our own (helpers, probes) run the same framed way; never built from caller input. */
 export function internalScript(nonce: string, script: string): string {
-  return framed(nonce, script, undefined);
+  return framed(nonce, script, undefined, false);
 }
 
 /** Kills process group `pgid` (TERM, `graceTenths` × 0.1 s, KILL) and prints `gone` or `alive`. */

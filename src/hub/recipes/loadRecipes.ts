@@ -98,9 +98,10 @@ export async function loadRecipes(sources: RecipeSources): Promise<RecipeSet> {
     found.push(...toolProblems(name, recipe, source, sources.tools));
 
   if (found.length === 0 && located.length === 0) return recipes;
-  if (sources.file && found.some((f) => f.source === sources.file) && !texts.has(sources.file)) {
-    // fleet.yaml was read by the inventory; read it again only to say where a problem is.
-    texts.set(sources.file, await readText(sources.file).catch(() => ''));
+  // fleet.yaml was read by the inventory; it is read again only to say where a problem is.
+  const sourcesToShow = new Set(found.flatMap((f) => [f.source, ...(f.first ? [f.first.source] : [])]));
+  for (const source of sourcesToShow) {
+    if (source !== BUILT_IN && !texts.has(source)) texts.set(source, await readText(source).catch(() => ''));
   }
   const position = (source: string, path: (string | number)[]) => locate(texts.get(source) ?? '', path);
   for (const f of found) {
