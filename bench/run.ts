@@ -9,18 +9,59 @@ import { runHubOverhead } from './hubOverhead.js';
 import { createProcessSet } from './procs.js';
 import { renderReport, type Section } from './report.js';
 import { launchSimFleet } from './simLauncher.js';
+import { runSshBench } from './sshBench.js';
 
 /**
- * `npm run bench`: measures the agent and the hub against baselines started in the same run
- * (these machines are noisy, so only ratios within one run mean much) and writes
- * bench/RESULTS.md. Everything talks to 127.0.0.1 only; every loop has a fixed count or bound;
- * every process started is killed at the end, on failure too. docs/benchmarks.md says how
- * each figure is taken.
+ * `npm run bench`: measures the agent, the hub and the SSH connector against baselines started
+ * in the same run (these machines are noisy, so only ratios within one run mean much) and
+ * writes bench/RESULTS.md. Everything talks to 127.0.0.1 only; every loop has a fixed count or
+ * bound; every process started is killed at the end, on failure too. docs/benchmarks.md says
+ * how each figure is taken. `run.js ssh` (or `agent`, `hub`, several) runs only those sections
+ * and prints them without touching RESULTS.md.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const HUNG = 100;
+const SECTIONS = ['agent', 'hub', 'ssh'] as const;
+type SectionName = (typeof SECTIONS)[number];
+
+function selectSections(args: readonly string[]): Set<SectionName> {
+  const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length)
+    throw new Error(`unknown section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
+  return new Set(args.length ? (args as SectionName[]) : SECTIONS);
+}
+
+/** Hub overhead, then the simulated fleet for fan-out, RSS, concurrency and hung devices. */
+async function runHubSections(ctx: BenchContext, step: (what: string) => void): Promise<Section> {
+  step('hub overhead');
+  const overhead = await runHubOverhead(ctx);
+  step(`simulated fleet: ${FLEET_SIZE} agents + ${HUNG} hung ports`);
+  const sim = await launchSimFleet(ctx, FLEET_SIZE, HUNG);
+  step('hub fan-out, RSS, concurrent clients');
+  const fanout = await runFanoutBench(ctx, sim, overhead.hubIdleOneDeviceKb);
+  step('hub fan-out with hung devices');
+  const hung = await runHungBench(ctx, sim);
+  await ctx.procs.stop(sim.child);
+  return {
+    title: 'Hub',
+    rows: [...overhead.rows, ...fanout.rows, ...hung.rows],
+    notes: [
+      'Hub configs: `fanout: { concurrency: 64, device_timeout_s: 10, deadline_s: 60 }`, `heartbeat: { interval_s: 15 }` ' +
+        `(heartbeat timeout 5 s and down_after 2 by default); the hung-device rows set \`device_timeout_s: ${HUNG_DEVICE_TIMEOUT_S}\`. ` +
+        'Clients use the MCP modern era unless a row says otherwise; the hub picks its own era towards agents.',
+      `Simulated devices: one helper process (dist/bench/simAgents.js) serves ${FLEET_SIZE} real agent endpoints ` +
+        `(the agent's own HTTP front, MCP server and tool pipeline) on ${FLEET_SIZE} loopback ports, plus ${HUNG} ports ` +
+        'that accept connections and never answer. Per-device status work is real, but every device is this machine ' +
+        'and one process, sharing its cores with the hub and the bench client.',
+      ...overhead.notes,
+      ...fanout.notes,
+      ...hung.notes,
+    ],
+  };
+}
 
 async function main(): Promise<void> {
+  const wanted = selectSections(process.argv.slice(2));
   const procs = createProcessSet();
   process.on('exit', () => procs.killAllNow());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -35,17 +76,16 @@ async function main(): Promise<void> {
   const stampAtStart = distStamp(dist);
   try {
     const step = (what: string) => process.stderr.write(`bench: ${what}\n`);
-    step('agent');
-    const agent = await runAgentBench(ctx);
-    step('hub overhead');
-    const overhead = await runHubOverhead(ctx);
-    step(`simulated fleet: ${FLEET_SIZE} agents + ${HUNG} hung ports`);
-    const sim = await launchSimFleet(ctx, FLEET_SIZE, HUNG);
-    step('hub fan-out, RSS, concurrent clients');
-    const fanout = await runFanoutBench(ctx, sim, overhead.hubIdleOneDeviceKb);
-    step('hub fan-out with hung devices');
-    const hung = await runHungBench(ctx, sim);
-    await procs.stop(sim.child);
+    const sections: Section[] = [];
+    if (wanted.has('agent')) {
+      step('agent');
+      sections.push(await runAgentBench(ctx));
+    }
+    if (wanted.has('hub')) sections.push(await runHubSections(ctx, step));
+    if (wanted.has('ssh')) {
+      step('ssh: sshd on loopback, SshDevice, hub, ssh-mcp, fresh ssh');
+      sections.push(await runSshBench(ctx));
+    }
     const stampAtEnd = distStamp(dist);
     if (stampAtEnd !== stampAtStart) {
       throw new Error(
@@ -54,28 +94,13 @@ async function main(): Promise<void> {
       );
     }
 
-    const hub: Section = {
-      title: 'Hub',
-      rows: [...overhead.rows, ...fanout.rows, ...hung.rows],
-      notes: [
-        'Hub configs: `fanout: { concurrency: 64, device_timeout_s: 10, deadline_s: 60 }`, `heartbeat: { interval_s: 15 }` ' +
-          `(heartbeat timeout 5 s and down_after 2 by default); the hung-device rows set \`device_timeout_s: ${HUNG_DEVICE_TIMEOUT_S}\`. ` +
-          'Clients use the MCP modern era unless a row says otherwise; the hub picks its own era towards agents.',
-        `Simulated devices: one helper process (dist/bench/simAgents.js) serves ${FLEET_SIZE} real agent endpoints ` +
-          `(the agent's own HTTP front, MCP server and tool pipeline) on ${FLEET_SIZE} loopback ports, plus ${HUNG} ports ` +
-          'that accept connections and never answer. Per-device status work is real, but every device is this machine ' +
-          'and one process, sharing its cores with the hub and the bench client.',
-        ...overhead.notes,
-        ...fanout.notes,
-        ...hung.notes,
-      ],
-    };
     const report = renderReport(
       new Date(),
       'Only ratios within one run mean much; docs/benchmarks.md says how each figure is taken.',
-      [agent, hub],
+      sections,
     );
-    writeFileSync(join(ROOT, 'bench/RESULTS.md'), report);
+    // A partial run prints its sections but leaves RESULTS.md whole.
+    if (wanted.size === SECTIONS.length) writeFileSync(join(ROOT, 'bench/RESULTS.md'), report);
     process.stdout.write(report);
     ok = true;
   } finally {

@@ -51,3 +51,27 @@ export function quantile(samples: readonly number[], q: number): number {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1] ?? 0;
 }
+
+/**
+ * Times several paths in rotation: round i starts with path i mod k and goes round once, so
+ * drift and whatever one path leaves behind (a GC, a process waking) land on every path alike.
+ * `warmup` untimed rounds first; ms per call, one array per path.
+ */
+export async function timeRotating(
+  n: number,
+  warmup: number,
+  paths: ReadonlyArray<() => Promise<unknown>>,
+): Promise<number[][]> {
+  for (let i = 0; i < warmup; i++) for (const fn of paths) await fn();
+  const out = paths.map(() => [] as number[]);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < paths.length; j++) {
+      const k = (i + j) % paths.length;
+      const fn = paths[k] as () => Promise<unknown>;
+      const t = performance.now();
+      await fn();
+      out[k]?.push(performance.now() - t);
+    }
+  }
+  return out;
+}

@@ -141,7 +141,8 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
         env: deps.env,
         clientName: deps.clientName,
         clientVersion: deps.clientVersion,
-        onDefect: (error, tool) => deps.logger.error({ err: error, tool, device: device.name }, 'tool defect'),
+        onDefect: (error, tool) =>
+          deps.logger.error({ err: error, tool, device: device.name }, 'tool defect'),
       });
     }
     const site = chained.get(c.hub);

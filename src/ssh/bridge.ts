@@ -169,7 +169,8 @@ export class Bridge {
   #data(which: 'out' | 'err', chunk: Buffer): void {
     const pending = this.#pending;
     if (!pending) {
-      if (!this.#dead) this.close('output arrived while no command was running (a process left holding the channel)');
+      if (!this.#dead)
+        this.close('output arrived while no command was running (a process left holding the channel)');
       return;
     }
     (which === 'out' ? pending.scanOut : pending.scanErr).push(chunk);
@@ -177,7 +178,7 @@ export class Bridge {
 
   #maybeDone(): void {
     const pending = this.#pending;
-    if (!pending || !pending.outDone || !pending.errDone) return;
+    if (!pending?.outDone || !pending.errDone) return;
     this.#pending = undefined;
     this.#lastUsed = Date.now();
     pending.resolve({ status: pending.status });

@@ -158,7 +158,8 @@ export function createBridgePool(options: BridgePoolOptions): BridgePool {
     },
     close() {
       closed = true;
-      for (const w of waiters.splice(0)) w.reject(new FleetError('UNAVAILABLE', 'the device connection is closed'));
+      for (const w of waiters.splice(0))
+        w.reject(new FleetError('UNAVAILABLE', 'the device connection is closed'));
       for (const bridge of bridges) if (!leased.has(bridge)) bridge.close();
       bridges.clear();
     },

@@ -49,7 +49,8 @@ function watchdog(nonce: string): string {
 
 /** Shell text that runs `body` (already quoted shell) in the background and reports its markers. */
 function framed(nonce: string, body: string, stdin: string | undefined, guard: boolean): string {
-  const input = stdin === undefined ? `( ${body} ) </dev/null` : `printf '%s' ${shellQuote(stdin)} | ( ${body} )`;
+  const input =
+    stdin === undefined ? `( ${body} ) </dev/null` : `printf '%s' ${shellQuote(stdin)} | ( ${body} )`;
   return [
     `${input} & _p=$!`,
     `printf '\\036%s:p:%s\\n' ${nonce} "$_p"`,
@@ -72,7 +73,9 @@ function framed(nonce: string, body: string, stdin: string | undefined, guard: b
 export function commandScript(nonce: string, request: CommandRequest): string {
   const steps: string[] = [];
   if (request.cwd !== undefined) {
-    steps.push(`cd -- ${shellQuote(request.cwd)} 2>/dev/null || { printf '\\036%s:x:cwd\\n' ${nonce}; exit 126; }`);
+    steps.push(
+      `cd -- ${shellQuote(request.cwd)} 2>/dev/null || { printf '\\036%s:x:cwd\\n' ${nonce}; exit 126; }`,
+    );
   }
   for (const [name, value] of Object.entries(request.env ?? {})) {
     if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name: ${name}`);
@@ -80,7 +83,9 @@ export function commandScript(nonce: string, request: CommandRequest): string {
   }
   const argv = request.argv.map(shellQuote);
   const program = shellQuote(request.sudo ? 'sudo' : (request.argv[0] ?? ''));
-  steps.push(`command -v -- ${program} >/dev/null 2>&1 || { printf '\\036%s:x:notfound\\n' ${nonce}; exit 127; }`);
+  steps.push(
+    `command -v -- ${program} >/dev/null 2>&1 || { printf '\\036%s:x:notfound\\n' ${nonce}; exit 127; }`,
+  );
   steps.push(`exec setsid ${request.sudo ? 'sudo -n -- ' : ''}${argv.join(' ')}`);
   return framed(nonce, steps.join('; '), request.stdin, true);
 }

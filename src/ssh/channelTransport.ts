@@ -1,4 +1,9 @@
-import { type JSONRPCMessage, ReadBuffer, serializeMessage, type Transport } from '@modelcontextprotocol/client';
+import {
+  type JSONRPCMessage,
+  ReadBuffer,
+  serializeMessage,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import type { ClientChannel } from 'ssh2';
 
 /** Largest stderr kept from the remote agent, for the error when it exits. */

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { type AgentAuthMethod, Client, type ClientChannel, type ConnectConfig, type PublicKeyAuthMethod, type SFTPWrapper } from 'ssh2';
+import {
+  type AgentAuthMethod,
+  Client,
+  type ClientChannel,
+  type ConnectConfig,
+  type PublicKeyAuthMethod,
+  type SFTPWrapper,
+} from 'ssh2';
 import { FleetError } from '../errors/index.js';
 import type { ShellStream } from './bridge.js';
 import { createHostKeyVerifier, type HostKeyPolicy } from './hostKeyVerifier.js';
@@ -79,13 +86,17 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
 
   async function authMethods(): Promise<Array<AgentAuthMethod | PublicKeyAuthMethod>> {
     const methods: Array<AgentAuthMethod | PublicKeyAuthMethod> = [];
-    if (target.agentSocket) methods.push({ type: 'agent', username: target.user, agent: target.agentSocket } as const);
+    if (target.agentSocket)
+      methods.push({ type: 'agent', username: target.user, agent: target.agentSocket } as const);
     for (const file of target.identityFiles) {
       let key: Buffer;
       try {
         key = await read(file);
       } catch (error) {
-        throw new FleetError('AUTH_FAILED', `${target.device}: cannot read identity file ${file}: ${(error as Error).message}`);
+        throw new FleetError(
+          'AUTH_FAILED',
+          `${target.device}: cannot read identity file ${file}: ${(error as Error).message}`,
+        );
       }
       methods.push({
         type: 'publickey' as const,
@@ -159,7 +170,8 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
       });
       client.once('close', () => {
         releaseVia?.();
-        if (!ready) reject(classifyConnectError(new Error('connection closed during the handshake'), rejection));
+        if (!ready)
+          reject(classifyConnectError(new Error('connection closed during the handshake'), rejection));
         down(client);
       });
       client.connect(config);
@@ -221,9 +233,14 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
           open(c, (err, ch) => {
             if (err) {
               reject(
-                new FleetError('UNAVAILABLE', `${target.device}: cannot open an SSH channel: ${err.message}`, {}, {
-                  cause: err,
-                }),
+                new FleetError(
+                  'UNAVAILABLE',
+                  `${target.device}: cannot open an SSH channel: ${err.message}`,
+                  {},
+                  {
+                    cause: err,
+                  },
+                ),
               );
             } else resolve(ch);
           });
@@ -262,7 +279,9 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
             new Promise<SFTPWrapper>((resolve, reject) => {
               c.sftp((err, sftp) => {
                 if (err) {
-                  reject(new FleetError('UNAVAILABLE', `${target.device}: SFTP is not available: ${err.message}`));
+                  reject(
+                    new FleetError('UNAVAILABLE', `${target.device}: SFTP is not available: ${err.message}`),
+                  );
                   return;
                 }
                 sftp.once('close', () => {
@@ -309,7 +328,10 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
       if (!current || holds > 0 || at - lastActive < idleMs) return false;
       const closing = current;
       reset();
-      void closing.then((c) => c.end(), () => {});
+      void closing.then(
+        (c) => c.end(),
+        () => {},
+      );
       return true;
     },
     onDown(listener) {
@@ -319,7 +341,10 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
       closed = true;
       const closing = current;
       reset();
-      void closing?.then((c) => c.end(), () => {});
+      void closing?.then(
+        (c) => c.end(),
+        () => {},
+      );
     },
   };
 }

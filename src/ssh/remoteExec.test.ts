@@ -43,7 +43,16 @@ describe('execOverBridge (local /bin/sh standing in for the SSH channel)', () =>
     const p = pool();
     const r = await execOverBridge(p, {
       ...spec,
-      argv: ['/bin/sh', '-c', 'printf "%s|" "$@"; echo oops >&2; exit 3', 'sh', "it's", '$(id)', 'a b', 'x\ny'],
+      argv: [
+        '/bin/sh',
+        '-c',
+        'printf "%s|" "$@"; echo oops >&2; exit 3',
+        'sh',
+        "it's",
+        '$(id)',
+        'a b',
+        'x\ny',
+      ],
     });
     expect(r.stdout).toBe("it's|$(id)|a b|x\ny|");
     expect(r.stderr).toBe('oops\n');
@@ -84,9 +93,11 @@ describe('execOverBridge (local /bin/sh standing in for the SSH channel)', () =>
       code: 'EXEC_FAILED',
       message: 'command not found: no-such-command-xyz',
     });
-    await expect(execOverBridge(p, { ...spec, argv: ['ls'], cwd: '/nonexistent/dir' })).rejects.toMatchObject({
-      code: 'EXEC_FAILED',
-    });
+    await expect(execOverBridge(p, { ...spec, argv: ['ls'], cwd: '/nonexistent/dir' })).rejects.toMatchObject(
+      {
+        code: 'EXEC_FAILED',
+      },
+    );
     // The bridge is still usable after both.
     expect((await execOverBridge(p, { ...spec, argv: ['echo', 'ok'] })).stdout).toBe('ok\n');
   });
@@ -143,7 +154,10 @@ describe('execOverBridge (local /bin/sh standing in for the SSH channel)', () =>
 
   it('kills what a command left running in its group when it exits', async () => {
     const p = pool();
-    const r = await execOverBridge(p, { ...spec, argv: ['/bin/sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $$'] });
+    const r = await execOverBridge(p, {
+      ...spec,
+      argv: ['/bin/sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $$'],
+    });
     const pgid = Number.parseInt(r.stdout, 10);
     expect(await isGroupAlive(pgid)).toBe(false);
   });

@@ -1,10 +1,10 @@
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { OutputCapture } from '../device/local/outputCapture.js';
 import type { ExecControl, ExecResult, ExecSpec } from '../device/index.js';
+import { OutputCapture } from '../device/local/outputCapture.js';
 import { FleetError } from '../errors/index.js';
-import { commandScript, internalScript, killScript } from './bridgeScript.js';
 import type { BridgePool } from './bridgePool.js';
+import { commandScript, internalScript, killScript } from './bridgeScript.js';
 
 export interface RemoteExecOptions {
   /** Run under `sudo -n` (the device's become rules allowed this command). */
@@ -52,11 +52,14 @@ export async function execOverBridge(
     pool.acquireControl().then(async (helper) => {
       let text = '';
       try {
-        await helper.bridge.run((n) => internalScript(n, killScript(pgid, Math.ceil((options.graceMs ?? 1500) / 100))), {
-          onStdout: (chunk) => {
-            text += chunk.toString('utf8');
+        await helper.bridge.run(
+          (n) => internalScript(n, killScript(pgid, Math.ceil((options.graceMs ?? 1500) / 100))),
+          {
+            onStdout: (chunk) => {
+              text += chunk.toString('utf8');
+            },
           },
-        });
+        );
       } finally {
         helper.release();
       }

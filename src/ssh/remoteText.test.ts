@@ -15,7 +15,15 @@ describe('parseGrepZ', () => {
       writeFileSync(b, 'cmd\0arg\0');
       writeFileSync(join(dir, 'empty'), '');
       // grep exits 2 for the missing file (as it will on a device); its output is still whole.
-      const out = spawnSync('grep', ['-aHsZ', '', '--', a, b, join(dir, 'empty'), join(dir, 'missing')]).stdout;
+      const out = spawnSync('grep', [
+        '-aHsZ',
+        '',
+        '--',
+        a,
+        b,
+        join(dir, 'empty'),
+        join(dir, 'missing'),
+      ]).stdout;
       const files = parseGrepZ(out, 1000);
       expect(files.get(a)).toBe(`line1\n${b}\0forged\nline3`);
       expect(files.get(b)).toBe('cmd\0arg\0');
@@ -33,7 +41,9 @@ describe('parseGrepZ', () => {
 
 describe('parseStatFs', () => {
   it('reads real stat -f output', () => {
-    const text = execFileSync('stat', ['-f', '-c', '%S %b %f %a %n', '--', '/', '/tmp'], { encoding: 'utf8' });
+    const text = execFileSync('stat', ['-f', '-c', '%S %b %f %a %n', '--', '/', '/tmp'], {
+      encoding: 'utf8',
+    });
     const disks = parseStatFs(text);
     expect(disks.map((d) => d.mountpoint)).toEqual(['/', '/tmp']);
     for (const d of disks) {
@@ -45,7 +55,9 @@ describe('parseStatFs', () => {
 
 describe('parseFacts', () => {
   it('needs systemd booted and systemctl for systemd, and systemd for journald', () => {
-    expect(parseFacts('machine=aarch64\nhas_systemctl=1\nhas_journalctl=1\nhas_tmux=1\nuid=1000\n')).toMatchObject({
+    expect(
+      parseFacts('machine=aarch64\nhas_systemctl=1\nhas_journalctl=1\nhas_tmux=1\nuid=1000\n'),
+    ).toMatchObject({
       machine: 'aarch64',
       systemd: false,
       journald: false,

@@ -38,7 +38,8 @@ function fromSftpError(error: unknown, path: string): FleetError {
   if (error instanceof FleetError) return error;
   const code = (error as { code?: unknown }).code;
   const message = (error as Error).message ?? String(error);
-  if (code === NO_SUCH_FILE) return new FleetError('NOT_FOUND', `no such file or directory: ${path}`, { path });
+  if (code === NO_SUCH_FILE)
+    return new FleetError('NOT_FOUND', `no such file or directory: ${path}`, { path });
   if (code === PERMISSION_DENIED) {
     return new FleetError('IO_ERROR', `permission denied: ${path}`, { path, errno: 'EACCES' });
   }
@@ -46,7 +47,10 @@ function fromSftpError(error: unknown, path: string): FleetError {
 }
 
 /** Calls an ssh2 SFTP method with a node-style callback as a promise. */
-function call<T>(path: string, run: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
+function call<T>(
+  path: string,
+  run: (cb: (err: Error | undefined | null, value?: T) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     run((err, value) => (err ? reject(fromSftpError(err, path)) : resolve(value as T)));
   });
@@ -72,7 +76,8 @@ const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();
  */
 export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
   async function realpath(path: string): Promise<string> {
-    if (!path.startsWith('/')) throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
+    if (!path.startsWith('/'))
+      throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
     if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
     const sftp = await deps.sftp();
     try {
@@ -230,7 +235,9 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       if (owner) {
         // chown before chmod: Linux clears setuid/setgid on chown. Keeping the owner needs
         // privileges we may not have; the mode is kept regardless.
-        await call<void>(temp, (cb) => sftp.fchown(h, owner.uid, owner.gid, (err) => cb(err))).catch(() => {});
+        await call<void>(temp, (cb) => sftp.fchown(h, owner.uid, owner.gid, (err) => cb(err))).catch(
+          () => {},
+        );
       }
       await call<void>(temp, (cb) => sftp.fchmod(h, mode, (err) => cb(err)));
       await call<void>(temp, (cb) => sftp.ext_openssh_fsync(h, (err) => cb(err))).catch(() => {});
@@ -238,10 +245,12 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       handle = undefined;
       // posix-rename@openssh.com replaces an existing target atomically; plain SFTP rename
       // refuses to overwrite, so it is only the fallback for a new file.
-      await call<void>(path, (cb) => sftp.ext_openssh_rename(temp, path, (err) => cb(err))).catch(async (error) => {
-        if (owner) throw error;
-        await call<void>(path, (cb) => sftp.rename(temp, path, (err) => cb(err)));
-      });
+      await call<void>(path, (cb) => sftp.ext_openssh_rename(temp, path, (err) => cb(err))).catch(
+        async (error) => {
+          if (owner) throw error;
+          await call<void>(path, (cb) => sftp.rename(temp, path, (err) => cb(err)));
+        },
+      );
     } catch (error) {
       if (handle) await closeHandle(handle).catch(() => {});
       await new Promise<void>((resolve) => sftp.unlink(temp, () => resolve()));
@@ -291,10 +300,14 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     let backupPath: string | null = null;
     if (spec.backup && existing) {
       if (old === null) {
-        throw new FleetError('FILE_TOO_LARGE', `${spec.path} is too large to back up over SFTP; nothing written`, {
-          path: spec.path,
-          limit: HASH_LIMIT_BYTES,
-        });
+        throw new FleetError(
+          'FILE_TOO_LARGE',
+          `${spec.path} is too large to back up over SFTP; nothing written`,
+          {
+            path: spec.path,
+            limit: HASH_LIMIT_BYTES,
+          },
+        );
       }
       backupPath = `${spec.path}.bak`;
       await replaceWith(backupPath, old, existing.mode & 0o7777, existing);
@@ -310,7 +323,10 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     };
   }
 
-  async function listDir(path: string, hidden: boolean): Promise<{ entries: DirEntry[]; truncated: boolean }> {
+  async function listDir(
+    path: string,
+    hidden: boolean,
+  ): Promise<{ entries: DirEntry[]; truncated: boolean }> {
     const sftp = await deps.sftp();
     const dir = await lstat(path);
     if (!dir.isDirectory()) throw new FleetError('NOT_A_DIRECTORY', `not a directory: ${path}`, { path });

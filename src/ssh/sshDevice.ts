@@ -10,8 +10,8 @@ import type {
 import { parseIpAddrOneline } from '../device/parsers/index.js';
 import { FleetError } from '../errors/index.js';
 import { type BecomeRules, needsSudo } from './become.js';
-import { FACTS_SCRIPT, internalScript, readFilesScript } from './bridgeScript.js';
 import { type BridgePool, createBridgePool } from './bridgePool.js';
+import { FACTS_SCRIPT, internalScript, readFilesScript } from './bridgeScript.js';
 import type { SshConnection } from './connection.js';
 import { execOverBridge } from './remoteExec.js';
 import { parseFacts, parseGrepZ, parseStatFs, type RemoteFacts } from './remoteText.js';
@@ -59,7 +59,10 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
   });
 
   /** Runs one of our own scripts (never caller text) and returns its stdout. */
-  async function internal(script: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<{ out: Buffer; status: number | null }> {
+  async function internal(
+    script: string,
+    timeoutMs = PROBE_TIMEOUT_MS,
+  ): Promise<{ out: Buffer; status: number | null }> {
     const release = connection.hold();
     try {
       const result = await execOverBridge(
@@ -81,7 +84,9 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        lease.bridge.run((nonce) => internalScript(nonce, script), { onStdout: (c) => chunks.push(Buffer.from(c)) }),
+        lease.bridge.run((nonce) => internalScript(nonce, script), {
+          onStdout: (c) => chunks.push(Buffer.from(c)),
+        }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             lease.bridge.close('an internal read did not finish in time');
@@ -161,9 +166,11 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
       if (mountpoints.length === 0) return [];
       const list = mountpoints.map(shellQuote).join(' ');
       // One process for all mounts; a dead network mount is killed with the probe's timeout.
-      const { out } = await internal(`stat -f -c '%S %b %f %a %n' -- ${list} 2>/dev/null`, 2000).catch(() => ({
-        out: Buffer.alloc(0),
-      }));
+      const { out } = await internal(`stat -f -c '%S %b %f %a %n' -- ${list} 2>/dev/null`, 2000).catch(
+        () => ({
+          out: Buffer.alloc(0),
+        }),
+      );
       return parseStatFs(out.toString('utf8'));
     },
     async networkAddresses(): Promise<Record<string, NetworkAddress[]>> {
@@ -188,7 +195,10 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
     },
   };
 
-  async function readWithMarkers(patterns: readonly string[], maxBytesPerFile: number): Promise<Map<string, string>> {
+  async function readWithMarkers(
+    patterns: readonly string[],
+    maxBytesPerFile: number,
+  ): Promise<Map<string, string>> {
     const release = connection.hold();
     const lease = await pool.acquire();
     const out = new Map<string, Buffer[]>();

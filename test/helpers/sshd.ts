@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,9 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
  * host and user keys, in a temp dir. It needs root (privilege separation) as CI runs; `.ci/run`
  * installs the package and test/ssh/provision.sh makes /run/sshd and the sudo test user.
  */
-export async function startSshd(options: { hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa' } = {}): Promise<SshdHandle> {
+export async function startSshd(
+  options: { hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa' } = {},
+): Promise<SshdHandle> {
   if (!existsSync(SSHD)) {
     throw new Error('OpenSSH server missing: apt-get install openssh-server (bash .ci/run installs it)');
   }
@@ -65,7 +67,10 @@ export async function startSshd(options: { hostKeyType?: 'ed25519' | 'ecdsa' | '
   const userKey = join(dir, 'id_ed25519');
   keygen(hostKey, options.hostKeyType ?? 'ed25519');
   keygen(userKey, 'ed25519');
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
+  // sshd reads authorized_keys with the login user's own rights: another user (the sudo
+  // test's) must be able to reach it. The private keys stay 0600.
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`), { mode: 0o644 });
   const port = await freePort();
   const config = join(dir, 'sshd_config');
   writeFileSync(
@@ -91,7 +96,8 @@ export async function startSshd(options: { hostKeyType?: 'ed25519' | 'ecdsa' | '
   const pub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
   const knownHostsFile = join(dir, 'known_hosts');
   writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
-  const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
+  const fingerprint =
+    execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
   const logFile = join(dir, 'sshd.log');
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
 

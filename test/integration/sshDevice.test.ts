@@ -111,11 +111,15 @@ fanout: { device_timeout_s: 20, deadline_s: 30 }
     const d = byDevice(r);
     expect(toSeconds(d.get('viassh')?.result)).toEqual(toSeconds(d.get('viaagent')?.result));
     const t = await call('fleet_read_file', { targets: 'viaagent,viassh', path: file, tail_lines: 1 });
-    expect(toSeconds(byDevice(t).get('viassh')?.result)).toEqual(toSeconds(byDevice(t).get('viaagent')?.result));
+    expect(toSeconds(byDevice(t).get('viassh')?.result)).toEqual(
+      toSeconds(byDevice(t).get('viaagent')?.result),
+    );
     mkdirSync(join(work, 'sub'), { recursive: true });
     writeFileSync(join(work, '.hidden'), 'x');
     const l = await call('fleet_list_dir', { targets: 'viaagent,viassh', path: work });
-    expect(toSeconds(byDevice(l).get('viassh')?.result)).toEqual(toSeconds(byDevice(l).get('viaagent')?.result));
+    expect(toSeconds(byDevice(l).get('viassh')?.result)).toEqual(
+      toSeconds(byDevice(l).get('viaagent')?.result),
+    );
   });
 
   it('a missing command is the same error on both', async () => {

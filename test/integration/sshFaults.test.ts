@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGroupAlive } from '../../src/device/index.js';
 import { connectClient } from '../helpers/agentProcess.js';
 import { type HubHandle, startHub } from '../helpers/hubProcess.js';
 import { type SshdHandle, startSshd } from '../helpers/sshd.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
-import { isGroupAlive } from '../../src/device/index.js';
 import {
   readAudit,
   readPid,
@@ -23,7 +23,6 @@ interface Entry {
   error?: { code: string; message: string };
 }
 const only = (r: Parameters<typeof structuredOf>[0]) => (structuredOf(r).results as Entry[])[0] as Entry;
-
 
 describe('SSH devices under faults (real sshd; the connection dropped by a loopback relay)', () => {
   let sshd: SshdHandle;
@@ -106,7 +105,10 @@ heartbeat: { interval_s: 60 }
     expect(outside.error?.code).toBe('POLICY_DENIED');
     await waitFor('the audit line naming the device and the refusal', () =>
       readAudit(hub.auditPath).some(
-        (l) => l.tool === 'fleet_exec' && JSON.stringify(l).includes('POLICY_DENIED') && JSON.stringify(l).includes('strict'),
+        (l) =>
+          l.tool === 'fleet_exec' &&
+          JSON.stringify(l).includes('POLICY_DENIED') &&
+          JSON.stringify(l).includes('strict'),
       ),
     );
   });

@@ -45,7 +45,9 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
       );
       const transport = options.transport
         ? options.transport()
-        : Promise.resolve(new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers } }));
+        : Promise.resolve(
+            new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers } }),
+          );
       const attempt = transport
         .then((t) => client.connect(t, { timeout: options.connectTimeoutMs ?? 10_000 }))
         .then(() => client);

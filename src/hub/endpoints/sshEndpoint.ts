@@ -96,6 +96,22 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
 
   if (options.agentCommand) {
     const command = options.agentCommand;
+    let last: SshChannelTransport | undefined;
+    /** An agent that exits at once (bad config, not installed) says why on stderr: pass that on. */
+    const withAgentWords = (error: unknown): never => {
+      const words = last?.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      if (error instanceof FleetError && words) {
+        throw new FleetError(
+          error.code,
+          `${error.message}; the agent said: ${words.slice(-500)}`,
+          error.data,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    };
     const agent = createAgentEndpoint({
       device: options.device,
       url: 'ssh://',
@@ -103,12 +119,15 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
       clientName: options.clientName,
       clientVersion: options.clientVersion,
       connectTimeoutMs: options.ssh.connectTimeoutMs + 10_000,
-      transport: async () => new SshChannelTransport(await connection.exec(command)),
+      transport: async () => {
+        last = new SshChannelTransport(await connection.exec(command));
+        return last;
+      },
     });
     return {
       device: options.device,
-      callTool: (tool, args, call) => agent.callTool(tool, args, call),
-      ping: (signal) => agent.ping(signal),
+      callTool: (tool, args, call) => agent.callTool(tool, args, call).catch(withAgentWords),
+      ping: (signal) => agent.ping(signal).catch(withAgentWords),
       async close() {
         await agent.close();
         connection.close();
@@ -130,7 +149,9 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
   });
   const idleMs = options.ssh.idleCloseMs;
   const idleTimer =
-    idleMs > 0 ? setInterval(() => device.closeIfIdle(idleMs), Math.min(Math.max(idleMs / 4, 1000), 30_000)) : undefined;
+    idleMs > 0
+      ? setInterval(() => device.closeIfIdle(idleMs), Math.min(Math.max(idleMs / 4, 1000), 30_000))
+      : undefined;
   idleTimer?.unref();
   return {
     device: options.device,

@@ -39,10 +39,13 @@ const recipe = (name: string, step = '{ exec: [ls] }') => `  ${name}: { descript
 
 describe('loadRecipes', () => {
   it('joins fleet.yaml recipes with recipe files read relative to it', async () => {
-    const recipes = await load(['recipe_files: [a.yaml, sub/../b.yaml]', 'recipes:', recipe('one')].join('\n'), {
-      'a.yaml': ['recipes:', recipe('two'), recipe('three')].join('\n'),
-      'b.yaml': '{}\n',
-    });
+    const recipes = await load(
+      ['recipe_files: [a.yaml, sub/../b.yaml]', 'recipes:', recipe('one')].join('\n'),
+      {
+        'a.yaml': ['recipes:', recipe('two'), recipe('three')].join('\n'),
+        'b.yaml': '{}\n',
+      },
+    );
     expect([...recipes.keys()]).toEqual(['one', 'two', 'three']);
     expect(recipes.get('one')?.source).toBe(join(dir, 'fleet.yaml'));
     expect(recipes.get('two')?.source).toBe(join(dir, 'a.yaml'));
@@ -63,9 +66,11 @@ describe('loadRecipes', () => {
 
   it('reports problems of every file at once: missing files, schema problems, unknown tools and arguments', async () => {
     const message = await refusal(
-      ['recipe_files: [a.yaml, missing.yaml, a.yaml, c.yaml]', 'recipes:', recipe('one', '{ tool: servce }')].join(
-        '\n',
-      ),
+      [
+        'recipe_files: [a.yaml, missing.yaml, a.yaml, c.yaml]',
+        'recipes:',
+        recipe('one', '{ tool: servce }'),
+      ].join('\n'),
       {
         'c.yaml': ['recipes:', '  bad: { description: d, steps: [{ exec: ["{nope}"] }] }'].join('\n'),
         'a.yaml': [
@@ -84,11 +89,17 @@ describe('loadRecipes', () => {
     const fleet = join(dir, 'fleet.yaml');
     const a = join(dir, 'a.yaml');
     expect(message).toMatch(/c\.yaml:2:\d+: recipes\.bad\.steps\.0\.exec\.0: \{nope\} names no parameter/);
-    expect(message).toContain(`${fleet}:1:24: recipe_files.1: recipe file not found: ${join(dir, 'missing.yaml')}`);
+    expect(message).toContain(
+      `${fleet}:1:24: recipe_files.1: recipe file not found: ${join(dir, 'missing.yaml')}`,
+    );
     expect(message).toContain(`${fleet}:1:38: recipe_files.2: ${a} is listed twice`);
-    expect(message).toMatch(new RegExp(`${fleet}:3:\\d+: recipes\\.one\\.steps\\.0\\.tool: unknown agent tool "servce"`));
+    expect(message).toMatch(
+      new RegExp(`${fleet}:3:\\d+: recipes\\.one\\.steps\\.0\\.tool: unknown agent tool "servce"`),
+    );
     // The misspelt key is reported; the templated action is judged per call, not here.
-    expect(message).toMatch(/a\.yaml:7:\d+: recipes\.args\.steps\.0\.args: service: Unrecognized key: "acton"/);
+    expect(message).toMatch(
+      /a\.yaml:7:\d+: recipes\.args\.steps\.0\.args: service: Unrecognized key: "acton"/,
+    );
     expect(message).not.toMatch(/steps\.0\.args\.action/);
     expect(message).toMatch(/a\.yaml:9:\d+: recipes\.args\.steps\.1\.args\.action: tmux: Invalid option/);
   });

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { FleetError } from '../../errors/index.js';
 import { parseRecipeInput, recipeInputSchema, unsafeValue } from './params.js';
 import { type Recipe, RecipeSchema } from './schema.js';
@@ -10,7 +10,12 @@ const recipe = (text: Record<string, unknown>): Recipe =>
 const django = recipe({
   targets: 'tag:django',
   params: {
-    app_dir: { type: 'string', description: 'project directory', pattern: '^/srv/[A-Za-z0-9_.-]+$', default: '/srv/app' },
+    app_dir: {
+      type: 'string',
+      description: 'project directory',
+      pattern: '^/srv/[A-Za-z0-9_.-]+$',
+      default: '/srv/app',
+    },
     settings: { type: 'string', enum: ['prod', 'staging'] },
     workers: { type: 'integer', minimum: 1, maximum: 16, default: 2 },
     fake: { type: 'boolean', default: false },
@@ -37,11 +42,23 @@ describe('recipe input', () => {
       required: string[];
       additionalProperties: boolean;
     };
-    expect(Object.keys(json.properties)).toEqual(['targets', 'app_dir', 'settings', 'workers', 'fake', 'ref', 'flag']);
+    expect(Object.keys(json.properties)).toEqual([
+      'targets',
+      'app_dir',
+      'settings',
+      'workers',
+      'fake',
+      'ref',
+      'flag',
+    ]);
     expect(json.required.sort()).toEqual(['flag', 'ref', 'settings']);
     expect(json.additionalProperties).toBe(false);
     expect(json.properties.targets?.default).toBe('tag:django');
-    expect(json.properties.app_dir).toMatchObject({ type: 'string', description: 'project directory', default: '/srv/app' });
+    expect(json.properties.app_dir).toMatchObject({
+      type: 'string',
+      description: 'project directory',
+      default: '/srv/app',
+    });
     expect(new RegExp(String(json.properties.app_dir?.pattern), 'u').test('/srv/app')).toBe(true);
     expect(json.properties.settings).toMatchObject({ type: 'string', enum: ['prod', 'staging'] });
     expect(json.properties.workers).toMatchObject({ type: 'integer', minimum: 1, maximum: 16, default: 2 });
@@ -51,11 +68,18 @@ describe('recipe input', () => {
   it('requires targets when the recipe has no default', () => {
     const bare = recipe({ params: {} });
     expect(refusal({}, recipeInputSchema(bare))).toMatch(/targets/);
-    expect(parseRecipeInput(recipeInputSchema(bare), { targets: 'pi-1' })).toEqual({ targets: 'pi-1', values: {} });
+    expect(parseRecipeInput(recipeInputSchema(bare), { targets: 'pi-1' })).toEqual({
+      targets: 'pi-1',
+      values: {},
+    });
   });
 
   it('fills defaults and returns typed values', () => {
-    const parsed = parseRecipeInput(recipeInputSchema(django), { settings: 'prod', ref: 'main', flag: '--x' });
+    const parsed = parseRecipeInput(recipeInputSchema(django), {
+      settings: 'prod',
+      ref: 'main',
+      flag: '--x',
+    });
     expect(parsed).toEqual({
       targets: 'tag:django',
       values: { app_dir: '/srv/app', settings: 'prod', workers: 2, fake: false, ref: 'main', flag: '--x' },
@@ -85,15 +109,27 @@ describe('recipe input', () => {
       /ref: may not start with "-"/,
     );
     const negative = recipe({ params: { n: { type: 'integer' } } });
-    expect(refusal({ targets: 'all', n: -5 }, recipeInputSchema(negative))).toMatch(/n: may not start with "-"/);
-    expect(parseRecipeInput(recipeInputSchema(django), { settings: 'prod', ref: 'x', flag: '-v' }).values.flag).toBe(
-      '-v',
+    expect(refusal({ targets: 'all', n: -5 }, recipeInputSchema(negative))).toMatch(
+      /n: may not start with "-"/,
     );
+    expect(
+      parseRecipeInput(recipeInputSchema(django), { settings: 'prod', ref: 'x', flag: '-v' }).values.flag,
+    ).toBe('-v');
   });
 
   it('refuses control characters, even where a leading dash is allowed', () => {
-    for (const bad of ['a\nb', 'a\u0000b', 'tab\there', 'esc\u001b[2J', 'del\u007f', 'c1\u0085', 'ls\u2028x']) {
-      expect(refusal({ settings: 'prod', ref: 'x', flag: bad })).toMatch(/flag: may not contain control characters/);
+    for (const bad of [
+      'a\nb',
+      'a\u0000b',
+      'tab\there',
+      'esc\u001b[2J',
+      'del\u007f',
+      'c1\u0085',
+      'ls\u2028x',
+    ]) {
+      expect(refusal({ settings: 'prod', ref: 'x', flag: bad })).toMatch(
+        /flag: may not contain control characters/,
+      );
     }
     expect(unsafeValue({ type: 'string', allow_leading_dash: false }, 'a; touch /tmp/x')).toBeUndefined();
   });

@@ -4,7 +4,10 @@ import { FleetError } from '../../errors/index.js';
 import { FleetConfigSchema } from '../inventory/index.js';
 import { RecipeFileSchema } from './schema.js';
 
-function problems(text: string, schema: typeof RecipeFileSchema | typeof FleetConfigSchema = RecipeFileSchema) {
+function problems(
+  text: string,
+  schema: typeof RecipeFileSchema | typeof FleetConfigSchema = RecipeFileSchema,
+) {
   try {
     parseYamlConfig(schema, text, 'r.yaml');
   } catch (error) {
@@ -49,11 +52,13 @@ describe('recipe schema', () => {
       '    params: { dir: { type: string } }',
       '    steps:',
       '      - exec: [ls, "{dri}"]',
-      '        cwd: "${HOME}"',
+      '        cwd: "$' + '{HOME}"',
       '        env: { X: "{ dir }" }',
     ].join('\n');
     const message = problems(text);
-    expect(message).toMatch(/r\.yaml:6:\d+: recipes\.r\.steps\.0\.exec\.1: \{dri\} names no parameter of this recipe/);
+    expect(message).toMatch(
+      /r\.yaml:6:\d+: recipes\.r\.steps\.0\.exec\.1: \{dri\} names no parameter of this recipe/,
+    );
     expect(message).toMatch(/r\.yaml:7:\d+: recipes\.r\.steps\.0\.cwd: \{HOME\} names no parameter/);
     expect(message).toMatch(/r\.yaml:8:\d+: recipes\.r\.steps\.0\.env\.X: stray "\{"/);
   });
@@ -125,7 +130,11 @@ describe('recipe schema', () => {
   });
 
   it('keeps recipe names to what a tool name allows, and a recipe file to recipes only', () => {
-    const text = ['recipes:', '  "bad name": { description: d, steps: [{ exec: [ls] }] }', 'devices: {}'].join('\n');
+    const text = [
+      'recipes:',
+      '  "bad name": { description: d, steps: [{ exec: [ls] }] }',
+      'devices: {}',
+    ].join('\n');
     const message = problems(text);
     expect(message).toMatch(/recipe name: a letter or digit/);
     expect(message).toMatch(/Unrecognized key: "devices"/);

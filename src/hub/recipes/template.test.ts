@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { literalArgs, parseTemplate, placeholders, renderArgs, renderTemplate, stringsIn } from './template.js';
+import {
+  literalArgs,
+  parseTemplate,
+  placeholders,
+  renderArgs,
+  renderTemplate,
+  stringsIn,
+} from './template.js';
 
 function parsed(text: string) {
   const result = parseTemplate(text);
@@ -23,8 +30,8 @@ describe('parseTemplate', () => {
     expect(placeholders(parsed('--{a}={b}{a}'))).toEqual(['a', 'b', 'a']);
   });
 
-  it('refuses stray braces, so ${HOME} or { x } is reported instead of passed on', () => {
-    for (const bad of ['${HOME', 'a}b', '{ app }', '{1}', '{a-b}', '{']) {
+  it('refuses stray braces, so { x } or a lone brace is reported instead of passed on', () => {
+    for (const bad of ['$' + '{HOME', 'a}b', '{ app }', '{1}', '{a-b}', '{']) {
       const result = parseTemplate(bad);
       expect('error' in result ? result.error : '').toMatch(/stray "[{}]"/);
     }

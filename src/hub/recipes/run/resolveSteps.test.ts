@@ -15,7 +15,12 @@ const recipe: Recipe = RecipeSchema.parse({
     lines: { type: 'integer' },
   },
   steps: [
-    { exec: ['{dir}/bin/tool', '--message={msg}', '{msg}', '{{literal}}'], cwd: '{dir}', env: { MSG: '{msg}' }, timeout_s: 5 },
+    {
+      exec: ['{dir}/bin/tool', '--message={msg}', '{msg}', '{{literal}}'],
+      cwd: '{dir}',
+      env: { MSG: '{msg}' },
+      timeout_s: 5,
+    },
     { exec: ['echo', 'faked'], if: 'fake' },
     { exec: ['echo', 'real'], if: '!fake' },
     { tool: 'tmux', args: { action: 'capture', session: 'app-{unit}', lines: '{lines}' } },
@@ -31,7 +36,12 @@ describe('resolveSteps', () => {
       step: 1,
       tool: 'exec',
       args: {
-        argv: ['/srv/app/bin/tool', '--message=a; touch /tmp/x $(id) "q"', 'a; touch /tmp/x $(id) "q"', '{literal}'],
+        argv: [
+          '/srv/app/bin/tool',
+          '--message=a; touch /tmp/x $(id) "q"',
+          'a; touch /tmp/x $(id) "q"',
+          '{literal}',
+        ],
         cwd: '/srv/app',
         env: { MSG: 'a; touch /tmp/x $(id) "q"' },
         timeout_s: 5,
@@ -40,7 +50,10 @@ describe('resolveSteps', () => {
     expect(first?.skip).toBeUndefined();
     expect(faked).toMatchObject({ step: 2, skip: 'if fake: fake is false' });
     expect(real?.skip).toBeUndefined();
-    expect(capture).toMatchObject({ tool: 'tmux', args: { action: 'capture', session: 'app-web', lines: 7 } });
+    expect(capture).toMatchObject({
+      tool: 'tmux',
+      args: { action: 'capture', session: 'app-web', lines: 7 },
+    });
     expect(status?.skip).toBe('if fake: fake is false');
   });
 
@@ -59,7 +72,9 @@ describe('resolveSteps', () => {
   });
 
   it('labels steps readably, quoting arguments with spaces', () => {
-    expect(stepLabel('exec', { argv: ['git', '-C', '/srv/my app', 'pull'] })).toBe('exec git -C "/srv/my app" pull');
+    expect(stepLabel('exec', { argv: ['git', '-C', '/srv/my app', 'pull'] })).toBe(
+      'exec git -C "/srv/my app" pull',
+    );
     expect(stepLabel('service', { action: 'restart', unit: 'web', user: true })).toBe(
       'service action=restart unit=web user=true',
     );

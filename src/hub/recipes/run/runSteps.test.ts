@@ -22,7 +22,15 @@ const service = (step: number): ResolvedStep => ({
 });
 const execResult = (exit_code: number | null, stdout = '', stderr = '', extra = {}): ToolCallResult => ({
   content: [{ type: 'text', text: `exit ${exit_code}` }],
-  structuredContent: { exit_code, signal: null, stdout, stderr, truncated: false, timed_out: false, ...extra },
+  structuredContent: {
+    exit_code,
+    signal: null,
+    stdout,
+    stderr,
+    truncated: false,
+    timed_out: false,
+    ...extra,
+  },
 });
 
 /** A device whose calls answer from a script, recording what was called. */
@@ -50,9 +58,32 @@ describe('runSteps', () => {
     expect(value.error).toBeUndefined();
     const steps = value.result?.steps as StepResult[];
     expect(steps).toEqual([
-      { step: 1, tool: 'exec', label: 'exec migrate', status: 'ok', ok: true, exit_code: 0, output: 'migrated' },
-      { step: 2, tool: 'exec', label: 'exec fake', status: 'skipped', ok: false, reason: 'if fake: fake is false' },
-      { step: 3, tool: 'exec', label: 'exec collect', status: 'ok', ok: true, exit_code: 0, output: '[stderr]\nwarning' },
+      {
+        step: 1,
+        tool: 'exec',
+        label: 'exec migrate',
+        status: 'ok',
+        ok: true,
+        exit_code: 0,
+        output: 'migrated',
+      },
+      {
+        step: 2,
+        tool: 'exec',
+        label: 'exec fake',
+        status: 'skipped',
+        ok: false,
+        reason: 'if fake: fake is false',
+      },
+      {
+        step: 3,
+        tool: 'exec',
+        label: 'exec collect',
+        status: 'ok',
+        ok: true,
+        exit_code: 0,
+        output: '[stderr]\nwarning',
+      },
     ]);
     expect(value.text).toBe(
       '[1] exec migrate: ok\n    migrated\n[2] exec fake: skipped (if fake: fake is false)\n[3] exec collect: ok\n    [stderr]\n    warning',
@@ -100,15 +131,27 @@ describe('runSteps', () => {
     };
     const cases: Array<[ToolCallResult | Error, ResolvedStep, { code: string; message: string }]> = [
       [timedOut, exec(1, ['sleep']), { code: 'TIMEOUT', message: 'timed out; the process group was killed' }],
-      [toolError, exec(1, ['x']), { code: 'POLICY_DENIED', message: 'exec is disabled (rule tools.disabled)' }],
+      [
+        toolError,
+        exec(1, ['x']),
+        { code: 'POLICY_DENIED', message: 'exec is disabled (rule tools.disabled)' },
+      ],
       [notOk, service(1), { code: 'EXEC_FAILED', message: 'service reported ok: false' }],
-      [new FleetError('UNAVAILABLE', 'connection refused'), service(1), { code: 'UNAVAILABLE', message: 'connection refused' }],
+      [
+        new FleetError('UNAVAILABLE', 'connection refused'),
+        service(1),
+        { code: 'UNAVAILABLE', message: 'connection refused' },
+      ],
     ];
     for (const [answer, step, error] of cases) {
       const { call, calls } = device([answer]);
       const value = await runSteps([step, exec(2, ['after'])], call);
       expect(calls).toHaveLength(1);
-      expect((value.result?.steps as StepResult[])[0]).toMatchObject({ status: 'failed', ok: false, error });
+      expect((value.result?.steps as StepResult[] | undefined)?.[0]).toMatchObject({
+        status: 'failed',
+        ok: false,
+        error,
+      });
       expect(value.error?.code).toBe(error.code);
     }
   });

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient } from '../helpers/agentProcess.js';
+import { type HubHandle, startHub } from '../helpers/hubProcess.js';
+import { type SshdHandle, SUDO_USER, startSshd } from '../helpers/sshd.js';
+import { structuredOf } from '../helpers/toolAssertions.js';
+
+interface Entry {
+  device: string;
+  ok: boolean;
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+/** test/ssh/provision.sh (run by .ci/run) makes the user and one sudoers rule: /usr/bin/id. */
+function requireProvisionedUser(): void {
+  try {
+    execFileSync('id', [SUDO_USER], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`user ${SUDO_USER} is missing: run test/ssh/provision.sh as root (bash .ci/run does)`);
+  }
+}
+
+describe('become: sudo on an SSH device (real sshd, a real sudoers rule)', () => {
+  let sshd: SshdHandle;
+  let hub: HubHandle;
+  let client: Client;
+
+  beforeAll(async () => {
+    requireProvisionedUser();
+    sshd = await startSshd();
+    hub = await startHub({
+      config: `devices:
+  box:
+    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${SUDO_USER}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+    become: { commands: [id, whoami] }
+heartbeat: { interval_s: 60 }
+`,
+    });
+    client = await connectClient(hub.url, hub.token);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await hub?.stop();
+    await sshd?.stop();
+  });
+
+  const exec = async (argv: string[]) => {
+    const r = await client.callTool({ name: 'fleet_exec', arguments: { targets: 'box', argv } });
+    const e = (structuredOf(r).results as Entry[])[0];
+    if (!e?.ok) throw new Error(`call failed: ${JSON.stringify(e)}`);
+    return e.result as Record<string, unknown>;
+  };
+
+  it('runs listed commands under sudo -n and the rest as the login user', async () => {
+    expect(await exec(['id', '-u'])).toMatchObject({ stdout: '0\n', exit_code: 0 });
+    expect(await exec(['sh', '-c', 'id -un'])).toMatchObject({ stdout: `${SUDO_USER}\n` });
+  });
+
+  it("never prompts: a listed command that sudoers does not allow fails with sudo's message", async () => {
+    const r = await exec(['whoami']);
+    expect(r.exit_code).toBe(1);
+    expect(String(r.stderr)).toContain('a password is required');
+  });
+});
