@@ -7,7 +7,7 @@ import { freePort, tempDir } from './agentProcess.js';
 
 const SSHD = '/usr/sbin/sshd';
 
-/** The login user `test/ssh/provision.sh` creates, with one sudoers rule (`/usr/bin/id`). */
+/** The login user `test/prereqs.sh` creates, with one sudoers rule (`/usr/bin/id`). */
 export const SUDO_USER = 'mcpfleet-ssh';
 
 export interface SshdHandle {
@@ -53,7 +53,7 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
 /**
  * A real OpenSSH server (Debian's openssh-server) on a free loopback port, with generated
  * host and user keys, in a temp dir. It needs root (privilege separation) as CI runs; `.ci/run`
- * installs the package and test/ssh/provision.sh makes /run/sshd and the sudo test user.
+ * installs the package and test/prereqs.sh makes /run/sshd and the sudo test user.
  */
 export async function startSshd(
   options: { hostKeyType?: 'ed25519' | 'ecdsa' | 'rsa' } = {},

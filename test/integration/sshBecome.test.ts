@@ -13,12 +13,12 @@ interface Entry {
   error?: { code: string; message: string };
 }
 
-/** test/ssh/provision.sh (run by .ci/run) makes the user and one sudoers rule: /usr/bin/id. */
+/** test/prereqs.sh (run by npm test) makes the user and one sudoers rule: /usr/bin/id. */
 function requireProvisionedUser(): void {
   try {
     execFileSync('id', [SUDO_USER], { stdio: 'ignore' });
   } catch {
-    throw new Error(`user ${SUDO_USER} is missing: run test/ssh/provision.sh as root (bash .ci/run does)`);
+    throw new Error(`user ${SUDO_USER} is missing: run test/prereqs.sh as root (npm test does)`);
   }
 }
 
