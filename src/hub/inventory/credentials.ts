@@ -14,8 +14,8 @@ export interface CredentialRef {
 }
 
 /** Expands `~/` and makes a relative path relative to the config file's directory. */
-export function configPath(path: string, baseDir: string): string {
-  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+export function configPath(path: string, baseDir: string, home = homedir()): string {
+  if (path === '~' || path.startsWith('~/')) return join(home, path.slice(1));
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 

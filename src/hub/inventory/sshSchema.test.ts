@@ -148,11 +148,13 @@ describe('fleet.yaml ssh devices: refused, with a clear message at the right pla
   });
 
   it('refuses agent_command without ssh', () => {
-    expect(problem(yaml('devices:', '  x:', '    local: true', '    agent_command: mcp-fleet'))).toMatchObject({
-      line: 3,
-      field: 'devices.x',
-      message: 'agent_command needs ssh',
-    });
+    for (const kind of ['    local: true', '    url: "http://x:1/mcp"']) {
+      expect(problem(yaml('devices:', '  x:', kind, '    agent_command: mcp-fleet'))).toMatchObject({
+        line: 3,
+        field: 'devices.x',
+        message: 'agent_command needs ssh',
+      });
+    }
   });
 
   it('refuses become without ssh, and with agent_command', () => {
@@ -190,30 +192,40 @@ describe('fleet.yaml ssh devices: refused, with a clear message at the right pla
       field: 'devices.x',
       message,
     });
-    expect(
-      problem(yaml('devices:', '  x:', '    ssh: { host: x }', '    token_file: /t')).message,
-    ).toBe(message);
+    expect(problem(yaml('devices:', '  x:', '    ssh: { host: x }', '    token_file: /t')).message).toBe(
+      message,
+    );
   });
 
   it('refuses a host_key that is not a SHA256 fingerprint, alone or in a list', () => {
     const message = 'host_key: a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256:…)';
     expect(
       problem(
-        yaml('devices:', '  x:', '    ssh:', '      host: x', '      host_key: "MD5:16:27:ac:a5:76:28:2d:36"'),
+        yaml(
+          'devices:',
+          '  x:',
+          '    ssh:',
+          '      host: x',
+          '      host_key: "MD5:16:27:ac:a5:76:28:2d:36"',
+        ),
       ),
     ).toMatchObject({ line: 5, field: 'devices.x.ssh.host_key', message });
     // One character short of a SHA256 fingerprint, as the second of two.
     expect(
       problem(
-        yaml('devices:', '  x:', '    ssh:', '      host: x', `      host_key: ["${FP}", "${FP.slice(0, -1)}"]`),
+        yaml(
+          'devices:',
+          '  x:',
+          '    ssh:',
+          '      host: x',
+          `      host_key: ["${FP}", "${FP.slice(0, -1)}"]`,
+        ),
       ),
     ).toMatchObject({ line: 5, field: 'devices.x.ssh.host_key.1', message });
   });
 
   it('refuses a via that names an unknown device or a url device', () => {
-    expect(
-      problem(yaml('devices:', '  x:', '    ssh:', '      host: x', '      via: ghost')),
-    ).toMatchObject({
+    expect(problem(yaml('devices:', '  x:', '    ssh:', '      host: x', '      via: ghost'))).toMatchObject({
       line: 5,
       field: 'devices.x.ssh.via',
       message: 'via must name another ssh device of this file; "ghost" is not one',
@@ -242,10 +254,18 @@ describe('fleet.yaml ssh devices: refused, with a clear message at the right pla
     );
     expect(p).toHaveLength(2);
     expect(p).toContainEqual(
-      expect.objectContaining({ line: 3, field: 'devices.a.ssh.via', message: 'via makes a loop: a → b → a' }),
+      expect.objectContaining({
+        line: 3,
+        field: 'devices.a.ssh.via',
+        message: 'via makes a loop: a → b → a',
+      }),
     );
     expect(p).toContainEqual(
-      expect.objectContaining({ line: 5, field: 'devices.b.ssh.via', message: 'via makes a loop: b → a → b' }),
+      expect.objectContaining({
+        line: 5,
+        field: 'devices.b.ssh.via',
+        message: 'via makes a loop: b → a → b',
+      }),
     );
   });
 
@@ -274,12 +294,26 @@ describe('fleet.yaml ssh devices: refused, with a clear message at the right pla
   it('refuses an unknown key inside ssh:, pointing at the key itself', () => {
     expect(
       problem(yaml('devices:', '  x:', '    ssh:', '      host: x', '      hots: y', '      port: 22')),
-    ).toMatchObject({ line: 5, column: 7, field: 'devices.x.ssh', message: expect.stringContaining('"hots"') });
+    ).toMatchObject({
+      line: 5,
+      column: 7,
+      field: 'devices.x.ssh',
+      message: expect.stringContaining('"hots"'),
+    });
   });
 
   it('refuses an unknown key inside become:', () => {
     expect(
-      problem(yaml('devices:', '  x:', '    ssh: { host: x }', '    become:', '      method: sudo', '      pasword: x')),
+      problem(
+        yaml(
+          'devices:',
+          '  x:',
+          '    ssh: { host: x }',
+          '    become:',
+          '      method: sudo',
+          '      pasword: x',
+        ),
+      ),
     ).toMatchObject({ line: 6, field: 'devices.x.become', message: expect.stringContaining('"pasword"') });
   });
 

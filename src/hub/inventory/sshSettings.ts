@@ -62,7 +62,10 @@ export async function resolveSsh(
   deps: ResolveSshDeps,
 ): Promise<ResolvedSsh> {
   const home = deps.home ?? homedir();
-  const lookup = deps.sshConfig ?? ((alias: string) => readSshConfig(alias));
+  const lookup =
+    deps.sshConfig ??
+    ((alias: string) =>
+      readSshConfig(alias, { home, ...(deps.localUser !== undefined ? { localUser: deps.localUser } : {}) }));
   let fromConfig: SshConfigHost = { identityFiles: [], userKnownHostsFiles: [] };
   let problem: string | undefined;
   if (spec.ssh_config) {
@@ -76,7 +79,7 @@ export async function resolveSsh(
       problem = `~/.ssh/config gives ${spec.host} a ProxyJump, which is not followed: declare the jump host as an ssh device and set ssh.via`;
     }
   }
-  let identityFiles = list(spec.identity_file).map((p) => configPath(p, deps.baseDir));
+  let identityFiles = list(spec.identity_file).map((p) => configPath(p, deps.baseDir, home));
   if (identityFiles.length === 0) identityFiles = fromConfig.identityFiles;
   if (identityFiles.length === 0) {
     const defaults = DEFAULT_KEYS.map((k) => join(home, '.ssh', k));
@@ -84,7 +87,7 @@ export async function resolveSsh(
       (p): p is string => p !== null,
     );
   }
-  let knownHosts = list(spec.known_hosts).map((p) => configPath(p, deps.baseDir));
+  let knownHosts = list(spec.known_hosts).map((p) => configPath(p, deps.baseDir, home));
   if (knownHosts.length === 0) knownHosts = fromConfig.userKnownHostsFiles;
   if (knownHosts.length === 0) knownHosts = [join(home, '.ssh', 'known_hosts')];
   const viaName = spec.via;
