@@ -1,19 +1,18 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client } from '@modelcontextprotocol/client';
-import { stringify } from 'yaml';
 import { noAudit } from '../src/audit/index.js';
 import { PolicySchema } from '../src/policy/index.js';
-import { createSshConnection, createSshDevice, type SshDevice } from '../src/ssh/index.js';
 import { createToolCatalog, createToolPipeline } from '../src/tools/index.js';
 import { packageVersion } from '../src/version.js';
 import { AGENT_TOKEN, type BenchContext, startAgent } from './agentBench.js';
-import { DEFAULT_HUB_OPTIONS, HUB_TOKEN, type RunningHub, startHub } from './hubProcess.js';
+import { HUB_TOKEN, type RunningHub, startHub } from './hubProcess.js';
 import { connectMcp, fleetEntries } from './mcpClient.js';
 import { cpuMs, freePort, waitHealthy } from './procs.js';
 import { formatBaseline, formatSummary, type Row, reportOnly, type Section } from './report.js';
-import { type BenchSshd, startBenchSshd } from './sshd.js';
+import { startBenchSshd } from './sshd.js';
 import { SSH_MCP_TOOL, type SshMcpPeer, startSshMcp } from './sshMcpPeer.js';
+import { benchSshDevice, execOnNewChannel, freshSshArgs, sshFleetYaml } from './sshPaths.js';
 import { fmt, type Summary, summarize } from './stats.js';
 import { time, timeRotating } from './timing.js';
 
@@ -40,77 +39,6 @@ function expectOk(what: string, r: { isError?: unknown; content?: unknown }): vo
   if (r.isError) throw new Error(`${what} failed: ${JSON.stringify(r.content).slice(0, 300)}`);
 }
 
-/** fleet.yaml with the one SSH device, the bench's usual fan-out and heartbeat settings. */
-function sshFleetYaml(sshd: BenchSshd): string {
-  return stringify({
-    devices: {
-      [DEVICE]: {
-        ssh: {
-          host: '127.0.0.1',
-          port: sshd.port,
-          user: sshd.user,
-          identity_file: sshd.identityFile,
-          known_hosts: sshd.knownHostsFile,
-          use_agent: false,
-        },
-      },
-    },
-    fanout: {
-      concurrency: DEFAULT_HUB_OPTIONS.concurrency,
-      device_timeout_s: DEFAULT_HUB_OPTIONS.deviceTimeoutS,
-      deadline_s: DEFAULT_HUB_OPTIONS.deadlineS,
-    },
-    heartbeat: { interval_s: DEFAULT_HUB_OPTIONS.heartbeatIntervalS },
-  });
-}
-
-/** SshDevice as the hub builds it for that fleet.yaml entry (same target settings and defaults). */
-function benchDevice(sshd: BenchSshd): SshDevice {
-  const connection = createSshConnection({
-    device: DEVICE,
-    host: '127.0.0.1',
-    port: sshd.port,
-    user: sshd.user,
-    identityFiles: [sshd.identityFile],
-    hostKey: {
-      host: '127.0.0.1',
-      port: sshd.port,
-      knownHostsFiles: [sshd.knownHostsFile],
-      trustOnFirstUse: false,
-    },
-    connectTimeoutMs: 10_000,
-    keepaliveIntervalMs: 15_000,
-    keepaliveCountMax: 3,
-  });
-  return createSshDevice({ name: DEVICE, connection });
-}
-
-/** `ssh … echo hi` with no config file, agent, multiplexing or prompt: one whole connection per call. */
-function freshSshArgs(sshd: BenchSshd): string[] {
-  return [
-    '-F',
-    '/dev/null',
-    '-i',
-    sshd.identityFile,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    `UserKnownHostsFile=${sshd.knownHostsFile}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ControlMaster=no',
-    '-o',
-    'ControlPath=none',
-    '-p',
-    String(sshd.port),
-    `${sshd.user}@127.0.0.1`,
-    ...COMMAND,
-  ];
-}
-
 /** A report-only row: `ours` with `theirs` as baseline, ratio of medians ours ÷ theirs. */
 const ratioRow = (name: string, ours: Summary, label: string, theirs: Summary): Row =>
   reportOnly(
@@ -131,8 +59,8 @@ export async function runSshBench(ctx: BenchContext): Promise<Section> {
   const agentPort = await freePort();
   const agentProc = startAgent(ctx, agentPort);
   await waitHealthy(`http://127.0.0.1:${agentPort}/healthz`, agentProc);
-  const hub: RunningHub = await startHub(ctx, 'hub-ssh', sshFleetYaml(sshd), {});
-  const device = benchDevice(sshd);
+  const hub: RunningHub = await startHub(ctx, 'hub-ssh', sshFleetYaml(sshd, DEVICE), {});
+  const device = benchSshDevice(sshd, DEVICE);
   let peer: SshMcpPeer | undefined;
   const clients: Client[] = [];
   try {
@@ -172,13 +100,11 @@ export async function runSshBench(ctx: BenchContext): Promise<Section> {
         // ssh-mcp returns the output as text; it may trim the trailing newline.
         expectHi(`ssh-mcp ${SSH_MCP_TOOL}`, text?.endsWith('\n') ? text : `${text}\n`);
       },
+      async () => expectHi('new channel', await execOnNewChannel(device.connection, COMMAND.join(' '))),
     ];
     const cpu0 = { agent: cpuMs(agentProc.pid ?? 0), hub: cpuMs(hub.pid), peer: cpuMs(peer.pid) };
-    const [direct = [], viaAgent = [], hubSamples = [], peerSamples = []] = await timeRotating(
-      SSH_ROUNDS,
-      SSH_WARMUP,
-      paths,
-    );
+    const [direct = [], viaAgent = [], hubSamples = [], peerSamples = [], channelSamples = []] =
+      await timeRotating(SSH_ROUNDS, SSH_WARMUP, paths);
     const calls = SSH_ROUNDS + SSH_WARMUP;
     const cpu = {
       agent: (cpuMs(agentProc.pid ?? 0) - cpu0.agent) / calls,
@@ -186,7 +112,7 @@ export async function runSshBench(ctx: BenchContext): Promise<Section> {
       peer: (cpuMs(peer.pid) - cpu0.peer) / calls,
     };
 
-    const args = freshSshArgs(sshd);
+    const args = freshSshArgs(sshd, COMMAND);
     const fresh = await time(FRESH_SSH_ROUNDS, 3, async () => {
       const { stdout } = await run('ssh', args, { timeout: 10_000 });
       expectHi('fresh ssh', stdout);
@@ -223,6 +149,7 @@ export async function runSshBench(ctx: BenchContext): Promise<Section> {
     const h = summarize(hubSamples);
     const p = summarize(peerSamples);
     const f = summarize(fresh);
+    const c = summarize(channelSamples);
     const peerName = `ssh-mcp ${peer.version} \`${SSH_MCP_TOOL}\``;
     const rows: Row[] = [
       {
@@ -234,11 +161,16 @@ export async function runSshBench(ctx: BenchContext): Promise<Section> {
       reportOnly('SSH exec round trip: SshDevice via hub (`fleet_exec`, MCP/HTTP)', formatSummary(h, 'ms')),
       reportOnly(`SSH exec round trip: ${peerName} over MCP stdio`, formatSummary(p, 'ms')),
       reportOnly(
+        'SSH exec round trip: new channel per call on an open connection (no MCP)',
+        formatSummary(c, 'ms'),
+      ),
+      reportOnly('exec round trip without SSH: agent `exec` over MCP/HTTP', formatSummary(a, 'ms')),
+      reportOnly(
         'SSH exec round trip: fresh OpenSSH client per call (`ssh … echo hi`)',
         formatSummary(f, 'ms'),
       ),
-      reportOnly('exec round trip without SSH: agent `exec` over MCP/HTTP', formatSummary(a, 'ms')),
       ratioRow('SshDevice.exec vs ssh-mcp', d, peerName, p),
+      ratioRow('SshDevice.exec vs new channel per call, same connection', d, 'channel per call', c),
       ratioRow('SshDevice.exec vs fresh OpenSSH client', d, 'fresh `ssh`', f),
       ratioRow('SshDevice.exec vs agent `exec` over MCP/HTTP', d, 'agent exec', a),
       ratioRow('SshDevice via hub vs ssh-mcp (both behind MCP)', h, peerName, p),
@@ -260,9 +192,10 @@ export async function runSshBench(ctx: BenchContext): Promise<Section> {
       rows,
       notes: [
         `One OpenSSH server (\`/usr/sbin/sshd\`, ed25519 keys generated for the run, user ${sshd.user}) on ` +
-          '127.0.0.1; every SSH path uses it, and the agent runs on the same machine. Command: `echo hi` ' +
-          '(argv where the tool takes argv); every call checks that `hi` came back.',
-        `The first four exec paths are timed in rotation (round i starts with path i mod 4), ${SSH_WARMUP} ` +
+          '127.0.0.1; every SSH path uses it, and the agent runs on the same machine. Sessions get an empty HOME ' +
+          '(sshd `SetEnv`), so no shell startup file runs on any path. Command: `echo hi` (argv where the tool ' +
+          'takes argv); every call checks that `hi` came back.',
+        `The first five exec paths are timed in rotation (round i starts with path i mod 5), ${SSH_WARMUP} ` +
           `warm-up rounds, then ${SSH_ROUNDS}; the fresh OpenSSH client after them, 3 warm-up, ` +
           `${FRESH_SSH_ROUNDS} timed. system_status: the three paths in rotation, 10 warm-up rounds, then ${STATUS_ROUNDS}. ` +
           'MCP clients pin the legacy era on every path, the only one ssh-mcp (SDK v1) speaks.',

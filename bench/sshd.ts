@@ -21,6 +21,8 @@ export interface BenchSshd {
   knownHostsFile: string;
   /** `SHA256:…` of the host key, as `ssh-keygen -lf` prints it. */
   hostFingerprint: string;
+  /** The empty directory sessions get as HOME (so no shell startup file runs). */
+  home: string;
   /** sshd's own log (-E), for failure messages. */
   log(): string;
 }
@@ -67,6 +69,8 @@ export async function startBenchSshd(ctx: BenchContext): Promise<BenchSshd> {
   keygen(hostKey);
   keygen(identityFile);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${identityFile}.pub`));
+  const home = join(dir, 'home');
+  mkdirSync(home, { recursive: true });
   const port = await freePort();
   const config = join(dir, 'sshd_config');
   writeFileSync(
@@ -86,6 +90,11 @@ export async function startBenchSshd(ctx: BenchContext): Promise<BenchSshd> {
       'MaxSessions 20',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
+      // sshd runs every command through the login shell, and bash sources ~/.bashrc when sshd
+      // starts it: a heavy one (pyenv init costs ~250 ms on one bench machine) would be paid by
+      // every channel and swamp what is measured. An empty HOME keeps startup files out, alike
+      // for every path; sshd applies SetEnv after it sets HOME from the password entry.
+      `SetEnv HOME=${home}`,
       '',
     ].join('\n'),
   );
@@ -98,5 +107,5 @@ export async function startBenchSshd(ctx: BenchContext): Promise<BenchSshd> {
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const child = ctx.procs.spawn(SSHD, ['-D', '-f', config, '-E', logFile], { stdio: 'ignore' });
   await waitForBanner(port, child, log);
-  return { child, port, user: userInfo().username, identityFile, knownHostsFile, hostFingerprint, log };
+  return { child, port, user: userInfo().username, identityFile, knownHostsFile, hostFingerprint, home, log };
 }

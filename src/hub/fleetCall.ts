@@ -202,7 +202,7 @@ export async function runPlannedCall(
         deviceTimeout(device),
         work.requestedMs.reduce((sum, asked) => sum + callBudget(device, asked), 0),
       );
-    const longest = work.requestedMs.reduce((sum, asked) => sum + asked, 0);
+    const asked = work.requestedMs.reduce((sum, ms) => sum + ms, 0);
     let done = 0;
     const entries = await fanOut<DeviceValue>(
       allowed,
@@ -213,6 +213,9 @@ export async function runPlannedCall(
           const endpoint = deps.fleet.endpoint(device);
           if (!endpoint) throw new FleetError('NOT_FOUND', `${device} is no longer in the inventory`);
           const call: DeviceCall = async (tool, args) => {
+            // A recipe's next step must not start once the fan-out gave up on this device
+            // (timeout, deadline, cancellation): the fan-out has already reported it stopped.
+            if (signal.aborted) throw signal.reason;
             const budget = callBudget(device, requestedMs(args));
             try {
               return await endpoint.callTool(tool, argsFor(tool, args, budget), {
@@ -244,7 +247,7 @@ export async function runPlannedCall(
       {
         concurrency: config.fanout.concurrency,
         perDeviceTimeoutMs: perDevice,
-        deadlineMs: Math.max(config.fanout.deadline_s * 1000, longest > 0 ? longest + 10_000 : 0),
+        deadlineMs: Math.max(config.fanout.deadline_s * 1000, asked > 0 ? asked + 10_000 : 0),
         signal: options.signal,
         now,
       },

@@ -135,7 +135,10 @@ fanout: { device_timeout_s: 10, deadline_s: 30 }
       });
       expect(show?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
       expect(tools.find((t) => t.name === 'recipe_sessions')?.annotations?.readOnlyHint).toBe(true);
-      expect(tools.find((t) => t.name === 'recipe_fail-fast')?.inputSchema.required).toEqual(['targets', 'marker']);
+      expect(tools.find((t) => t.name === 'recipe_fail-fast')?.inputSchema.required).toEqual([
+        'targets',
+        'marker',
+      ]);
     } finally {
       await client.close();
     }
@@ -209,7 +212,11 @@ fanout: { device_timeout_s: 10, deadline_s: 30 }
       expect(entry?.error).toEqual({ code: 'EXEC_FAILED', message: 'step 2 of 3 (exec) failed' });
       const steps = entry?.result?.steps ?? [];
       expect(steps.map((s) => s.status)).toEqual(['ok', 'failed', 'skipped']);
-      expect(steps[1]).toMatchObject({ exit_code: 3, output: '[stderr]\nbroken', error: { message: 'exit 3' } });
+      expect(steps[1]).toMatchObject({
+        exit_code: 3,
+        output: '[stderr]\nbroken',
+        error: { message: 'exit 3' },
+      });
       expect(steps[2]?.reason).toBe('step 2 failed');
       expect(existsSync(join(dir, 'neverrun'))).toBe(false);
       expect(structuredOf(result).summary).toBe('1 failed');
@@ -295,7 +302,10 @@ fanout: { device_timeout_s: 10, deadline_s: 30 }
       const result = await client.callTool({ name: 'recipe_added', arguments: { targets: 'web-2' } });
       expect(entries(result)[0]?.result?.steps[0]?.output).toBe('new');
       // An invalid edit is refused; the recipes in force stay.
-      writeFileSync(join(dir, 'recipes.yaml'), `${recipes(dir, added)}  broken: { description: d, steps: [] }\n`);
+      writeFileSync(
+        join(dir, 'recipes.yaml'),
+        `${recipes(dir, added)}  broken: { description: d, steps: [] }\n`,
+      );
       await waitUntil(() => hub.stderr().includes('reload refused'), 10_000);
       expect(hub.stderr()).toMatch(/recipes\.yaml:\d+:\d+: recipes\.broken\.steps/);
       expect(await names()).toContain('recipe_added');

@@ -88,7 +88,7 @@ export async function loadRecipes(sources: RecipeSources): Promise<RecipeSet> {
       for (const [name, recipe] of Object.entries(parsed.recipes)) add(name, recipe, path);
     } catch (error) {
       const problems =
-        error instanceof FleetError ? (error.data.problems as ConfigProblem[] | undefined) : [];
+        error instanceof FleetError ? (error.data.problems as ConfigProblem[] | undefined) : undefined;
       if (!problems) throw error;
       located.push(...problems);
     }
@@ -113,8 +113,9 @@ export async function loadRecipes(sources: RecipeSources): Promise<RecipeSet> {
     }
     located.push({ file: f.source, ...where, field: f.path.join('.'), message });
   }
-  const problems = located;
-  throw new FleetError('CONFIG_INVALID', `invalid recipes\n${formatProblems(problems)}`, { problems });
+  throw new FleetError('CONFIG_INVALID', `invalid recipes\n${formatProblems(located)}`, {
+    problems: located,
+  });
 }
 
 /** Unknown tools and arguments the tool refuses; arguments holding a placeholder are judged per call. */
