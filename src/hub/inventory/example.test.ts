@@ -10,7 +10,14 @@ const EXAMPLE = resolve(import.meta.dirname, '../../../deploy/fleet.example.yaml
 describe('fleet.yaml', () => {
   it('the shipped example is valid', () => {
     const config = parseYamlConfig(FleetConfigSchema, readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
-    expect(Object.keys(config.devices)).toEqual(['pi-kitchen', 'pi-garage', 'nas', 'hub-host', 'garage-pi', 'attic']);
+    expect(Object.keys(config.devices)).toEqual([
+      'pi-kitchen',
+      'pi-garage',
+      'nas',
+      'hub-host',
+      'garage-pi',
+      'attic',
+    ]);
     expect(config.devices.attic?.ssh?.via).toBe('garage-pi');
     expect(config.devices['garage-pi']?.become?.units).toEqual(['myapp.service']);
     expect(config.principals.laptop?.role).toBe('operator');
