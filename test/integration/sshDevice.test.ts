@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,15 @@ describe('an SSH device next to an agent on the same machine', () => {
   viassh:
     ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
 fanout: { device_timeout_s: 20, deadline_s: 30 }
+recipes:
+  greet:
+    description: Greets in a file, then reads it back
+    params:
+      who: { type: string }
+      dir: { type: string }
+    steps:
+      - exec: [/bin/sh, -c, 'printf "hello %s\\n" "$1" > "$2/greeting-$(hostname)-$3"', sh, "{who}", "{dir}", "{who}"]
+      - exec: [ls, "{dir}"]
 `,
       env: devices.env,
     });
@@ -120,6 +130,16 @@ fanout: { device_timeout_s: 20, deadline_s: 30 }
     expect(toSeconds(byDevice(l).get('viassh')?.result)).toEqual(
       toSeconds(byDevice(l).get('viaagent')?.result),
     );
+  });
+
+  it('a recipe runs its steps the same way over SSH as through the agent', async () => {
+    const dir = realpathSync(tempDir('mcpf-recipe-'));
+    const r = await call('recipe_greet', { targets: 'viaagent,viassh', who: 'a b;c', dir });
+    const d = byDevice(r);
+    expect(d.get('viassh')?.ok, JSON.stringify(d.get('viassh'))).toBe(true);
+    expect(d.get('viassh')?.result).toEqual(d.get('viaagent')?.result);
+    // One argument each: the value with a space and a ; was never split or interpreted.
+    expect(readdirSync(dir)).toEqual([`greeting-${hostname()}-a b;c`]);
   });
 
   it('a missing command is the same error on both', async () => {
