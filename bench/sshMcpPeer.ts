@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { BenchContext } from './agentBench.js';
@@ -31,13 +32,18 @@ function installedVersion(packageJson: string): string {
  * HOME and the XDG directories point into the scratch dir: ssh-mcp writes its audit log under
  * XDG_DATA_HOME, and the bench must not write into the real home. SSH_AUTH_SOCK is not passed,
  * so the key file is the only credential. Pinned to the legacy protocol era, the only one the
- * server (SDK v1) speaks, so the client does not probe.
+ * server (SDK v1) speaks, so the client does not probe. `noDelay` preloads bench/noDelayPreload
+ * (TCP_NODELAY on ssh-mcp's SSH socket) to show how much of its latency Nagle's algorithm is.
  */
-export async function startSshMcp(ctx: BenchContext, sshd: BenchSshd): Promise<SshMcpPeer> {
+export async function startSshMcp(
+  ctx: BenchContext,
+  sshd: BenchSshd,
+  options: { noDelay?: boolean } = {},
+): Promise<SshMcpPeer> {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve('ssh-mcp/package.json');
   const bin = join(dirname(packageJson), 'build/index.js');
-  const home = join(ctx.tmp, 'ssh-mcp');
+  const home = join(ctx.tmp, options.noDelay ? 'ssh-mcp-nodelay' : 'ssh-mcp');
   const configDir = join(home, 'config');
   // ssh-mcp refuses to start unless only its owner can read the config and its directory.
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
@@ -77,6 +83,9 @@ export async function startSshMcp(ctx: BenchContext, sshd: BenchSshd): Promise<S
       HOME: home,
       XDG_CONFIG_HOME: join(home, 'xdg-config'),
       XDG_DATA_HOME: join(home, 'xdg-data'),
+      ...(options.noDelay
+        ? { NODE_OPTIONS: `--import ${pathToFileURL(join(import.meta.dirname, 'noDelayPreload.js')).href}` }
+        : {}),
     },
     stderr: stderrFd,
   });

@@ -37,9 +37,9 @@ export function sshFleetYaml(sshd: BenchSshd, device: string): string {
   });
 }
 
-/** SshDevice as the hub builds it for that fleet.yaml entry (same target settings and defaults). */
-export function benchSshDevice(sshd: BenchSshd, name: string): SshDevice {
-  const connection = createSshConnection({
+/** A connection with the target settings the hub derives from that fleet.yaml entry (its defaults). */
+export function benchSshConnection(sshd: BenchSshd, name: string): SshConnection {
+  return createSshConnection({
     device: name,
     host: '127.0.0.1',
     port: sshd.port,
@@ -55,7 +55,11 @@ export function benchSshDevice(sshd: BenchSshd, name: string): SshDevice {
     keepaliveIntervalMs: 15_000,
     keepaliveCountMax: 3,
   });
-  return createSshDevice({ name, connection });
+}
+
+/** SshDevice as the hub builds it for that fleet.yaml entry (4 bridges at most, by default). */
+export function benchSshDevice(sshd: BenchSshd, name: string): SshDevice {
+  return createSshDevice({ name, connection: benchSshConnection(sshd, name) });
 }
 
 /** `ssh … COMMAND` with no config file, agent, multiplexing or prompt: one whole connection per call. */

@@ -74,14 +74,30 @@ export class Bridge {
             else err = true;
             if (out && err) resolve();
           };
+          // What the shell said before failing (a `nologin` shell, a ForceCommand) is the
+          // useful part of the error.
+          let said = '';
           bridge.#pending = {
             scanOut: new MarkerScanner(nonce, () => {}, ready('out')),
-            scanErr: new MarkerScanner(nonce, () => {}, ready('err')),
+            scanErr: new MarkerScanner(
+              nonce,
+              (chunk) => {
+                said = (said + chunk.toString('utf8')).slice(-1000);
+              },
+              ready('err'),
+            ),
             outDone: false,
             errDone: false,
             status: null,
             resolve: () => resolve(),
-            reject,
+            reject: (error) => {
+              const words = said.trim();
+              reject(
+                words && error instanceof FleetError
+                  ? new FleetError(error.code, `the remote shell did not start: ${words}`, error.data)
+                  : error,
+              );
+            },
           };
           stream.write(bridgeInit(nonce));
         }),
@@ -121,10 +137,16 @@ export class Bridge {
     if (this.#pending) return Promise.reject(new Error('bridge is busy'));
     const nonce = newNonce();
     return new Promise<RequestOutcome>((resolve, reject) => {
+      // Bytes after this request's end markers (in the same chunk) belong to no request.
+      const live = (deliver: (chunk: Buffer) => void) => (chunk: Buffer) => {
+        if (this.#pending === pending) deliver(chunk);
+        else if (!this.#dead)
+          this.close('output arrived after a command ended (a process left holding the channel)');
+      };
       const pending: Pending = {
         scanOut: new MarkerScanner(
           nonce,
-          (chunk) => handlers.onStdout?.(chunk),
+          live((chunk) => handlers.onStdout?.(chunk)),
           (kind, payload) => {
             if (kind === 'e') {
               pending.outDone = true;
@@ -136,7 +158,7 @@ export class Bridge {
         ),
         scanErr: new MarkerScanner(
           nonce,
-          (chunk) => handlers.onStderr?.(chunk),
+          live((chunk) => handlers.onStderr?.(chunk)),
           (kind) => {
             if (kind === 'e') {
               pending.errDone = true;

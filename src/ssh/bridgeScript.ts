@@ -1,3 +1,4 @@
+import { FleetError } from '../errors/index.js';
 import { ENV_NAME, shellGlob, shellQuote } from './shellQuote.js';
 
 /**
@@ -78,7 +79,10 @@ export function commandScript(nonce: string, request: CommandRequest): string {
     );
   }
   for (const [name, value] of Object.entries(request.env ?? {})) {
-    if (!ENV_NAME.test(name)) throw new Error(`invalid environment variable name: ${name}`);
+    if (!ENV_NAME.test(name)) {
+      // Over SSH a variable is set by the shell, which accepts only these names.
+      throw new FleetError('INVALID_ARGUMENT', `environment variable name not usable over SSH: ${name}`);
+    }
     steps.push(`export ${name}=${shellQuote(value)}`);
   }
   const argv = request.argv.map(shellQuote);

@@ -88,15 +88,15 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     const methods: Array<AgentAuthMethod | PublicKeyAuthMethod> = [];
     if (target.agentSocket)
       methods.push({ type: 'agent', username: target.user, agent: target.agentSocket } as const);
+    const unreadable: string[] = [];
     for (const file of target.identityFiles) {
       let key: Buffer;
       try {
         key = await read(file);
       } catch (error) {
-        throw new FleetError(
-          'AUTH_FAILED',
-          `${target.device}: cannot read identity file ${file}: ${(error as Error).message}`,
-        );
+        // As ssh does: a missing key is skipped (the agent or another key may do).
+        unreadable.push(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        continue;
       }
       methods.push({
         type: 'publickey' as const,
@@ -108,7 +108,8 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     if (methods.length === 0) {
       throw new FleetError(
         'AUTH_FAILED',
-        `${target.device}: no SSH credential to offer: set ssh.identity_file, or run an ssh-agent (SSH_AUTH_SOCK)`,
+        `${target.device}: no SSH credential to offer: set ssh.identity_file, or run an ssh-agent (SSH_AUTH_SOCK)` +
+          (unreadable.length ? ` (unreadable: ${unreadable.join(', ')})` : ''),
       );
     }
     return methods;
@@ -121,12 +122,26 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     if (target.via) {
       releaseVia = target.via.hold();
       try {
-        sock = await target.via.forwardOut(target.host, target.port);
+        sock = await within(
+          target.via.forwardOut(target.host, target.port),
+          target.connectTimeoutMs,
+          (late) => late.destroy(),
+        );
       } catch (error) {
         releaseVia();
+        const hop = target.via.target.device;
+        // The jump host refusing us (its key, our credentials) is that, not an unreachable device.
+        if (
+          error instanceof FleetError &&
+          (error.code === 'HOST_KEY_REJECTED' || error.code === 'AUTH_FAILED')
+        ) {
+          throw new FleetError(error.code, `${target.device}: through ${hop}: ${error.message}`, error.data, {
+            cause: error,
+          });
+        }
         throw new FleetError(
           'UNAVAILABLE',
-          `${target.device}: cannot reach ${target.host}:${target.port} through ${target.via.target.device}: ${(error as Error).message}`,
+          `${target.device}: cannot reach ${target.host}:${target.port} through ${hop}: ${(error as Error).message}`,
           { unreachable: true },
           { cause: error },
         );
@@ -166,20 +181,38 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
       });
       client.on('error', (error: Error) => {
         if (ready) return; // 'close' follows and marks the connection down
-        reject(classifyConnectError(error, rejection));
+        reject(classifyConnectError(error, rejection, preferred));
       });
       client.once('close', () => {
         releaseVia?.();
         if (!ready)
-          reject(classifyConnectError(new Error('connection closed during the handshake'), rejection));
+          reject(
+            classifyConnectError(new Error('connection closed during the handshake'), rejection, preferred),
+          );
         down(client);
       });
       client.connect(config);
     });
   }
 
-  function classifyConnectError(error: Error, rejection: FleetError | undefined): FleetError {
+  function classifyConnectError(
+    error: Error,
+    rejection: FleetError | undefined,
+    preferred: string[] | undefined,
+  ): FleetError {
     if (rejection) return rejection;
+    // Only the key types on record were offered; a server that has none of them any more has
+    // changed its host key (OpenSSH says so too), which must not pass for "unreachable".
+    if (preferred && /host key/i.test(error.message) && /no matching|handshake failed/i.test(error.message)) {
+      return new FleetError(
+        'HOST_KEY_REJECTED',
+        `${target.device}: ${target.host}:${target.port} no longer offers a host key of the type on record ` +
+          `(${preferred.join(', ')}): its host key has changed. If that is expected, update ` +
+          `${target.hostKey.knownHostsFiles[0] ?? 'known_hosts'} after checking the new key out of band`,
+        { host: target.host, port: target.port, fingerprint: null, key_type: null, reason: 'changed' },
+        { cause: error },
+      );
+    }
     if (isAuthFailure(error)) {
       return new FleetError(
         'AUTH_FAILED',
@@ -254,6 +287,8 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     },
     async openShell() {
       const ch = await channel((c, cb) => c.exec('/bin/sh', cb));
+      // A write racing the remote end's close emits 'error'; 'close' follows and fails the bridge.
+      ch.on('error', () => {});
       return {
         stdout: ch,
         stderr: ch.stderr,
@@ -347,4 +382,28 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
       );
     },
   };
+}
+
+/** `promise`, or a TIMEOUT after `ms`; a value that arrives late is handed to `discard`. */
+function within<T>(promise: Promise<T>, ms: number, discard: (late: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      reject(new FleetError('TIMEOUT', `no answer within ${ms} ms`));
+    }, ms);
+    promise.then(
+      (value) => {
+        if (done) discard(value);
+        else {
+          clearTimeout(timer);
+          resolve(value);
+        }
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (!done) reject(error);
+      },
+    );
+  });
 }

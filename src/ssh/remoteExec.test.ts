@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isGroupAlive } from '../device/index.js';
 import type { ShellStream } from './bridge.js';
@@ -170,5 +173,48 @@ describe('execOverBridge (local /bin/sh standing in for the SSH channel)', () =>
     const results = await Promise.all(runs);
     expect(results.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
     expect(p.size()).toBe(3);
+  });
+
+  it('a killed call leaves no timer behind that could close the bridge under a later call', async () => {
+    const p = pool(1);
+    const killed = await execOverBridge(
+      p,
+      { ...spec, timeoutMs: 200, argv: ['sleep', '30'] },
+      {},
+      { settleMs: 300 },
+    );
+    expect(killed.timed_out).toBe(true);
+    const later = await execOverBridge(p, { ...spec, argv: ['/bin/sh', '-c', 'sleep 0.8; echo still'] });
+    expect(later.stdout).toBe('still\n');
+  });
+
+  it('a cancellation that arrives while the channel is being opened runs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpf-cancel-'));
+    const marker = join(dir, 'ran');
+    const controller = new AbortController();
+    const slow = createBridgePool({
+      open: async () => {
+        controller.abort();
+        return localShell();
+      },
+      max: 1,
+      startTimeoutMs: 5000,
+    });
+    pools.push(slow);
+    const r = await execOverBridge(slow, { ...spec, argv: ['touch', marker] }, { signal: controller.signal });
+    expect(r.cancelled).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a command killed by a signal reports the signal, as the agent does', async () => {
+    const r = await execOverBridge(pool(), { ...spec, argv: ['/bin/sh', '-c', 'kill -KILL $$'] });
+    expect(r).toMatchObject({ exit_code: null, signal: 'SIGKILL', timed_out: false });
+  });
+
+  it('an environment variable name a shell cannot set is a clear INVALID_ARGUMENT', async () => {
+    await expect(
+      execOverBridge(pool(), { ...spec, argv: ['true'], env: { 'FOO-BAR': '1' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

@@ -42,11 +42,19 @@ export async function execOverBridge(
   if (cancelled) return result(null, null);
 
   const lease = await pool.acquire(control.signal);
+  // Cancelled while the channel was being opened: the pool could no longer drop the request.
+  if (control.signal?.aborted) {
+    lease.release();
+    cancelled = true;
+    return result(null, null);
+  }
   let pid: number | undefined;
   let notStarted: string | undefined;
   let killing: Promise<boolean> | undefined;
   let wantKill = false;
   let giveUp: (() => void) | undefined;
+  let settleTimer: NodeJS.Timeout | undefined;
+  let finished = false;
 
   const kill = (pgid: number): Promise<boolean> =>
     pool.acquireControl().then(async (helper) => {
@@ -73,8 +81,11 @@ export async function execOverBridge(
     // A bridge that still has not reported the end after the kill is stuck (a wedged
     // connection): close it so the call ends; the pool opens a fresh one next time.
     void killing.then(() => {
-      const timer = setTimeout(() => giveUp?.(), options.settleMs ?? 5000);
-      timer.unref();
+      if (finished) return;
+      settleTimer = setTimeout(() => {
+        if (!finished) giveUp?.();
+      }, options.settleMs ?? 5000);
+      settleTimer.unref();
     });
   };
   const timer = setTimeout(() => {
@@ -136,12 +147,16 @@ export async function execOverBridge(
     let verified = true;
     if (killing) verified = await killing;
     if (!verified) stderr.push(Buffer.from(`\n[mcp-fleet] process group ${pid} survived SIGKILL\n`));
+    // sh reports a death by signal n as status 128+n, which an explicit `exit 128+n` also
+    // gives; the signal reading is the common case (a kill, the OOM killer) and matches what
+    // the agent reports for it.
     const status = outcome.status;
-    if (status !== null && status > 128 && (timedOut || cancelled)) {
-      return result(null, SIGNAL_NAMES.get(status - 128) ?? `SIG${status - 128}`);
-    }
+    const signal = status !== null && status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined;
+    if (signal) return result(null, signal);
     return result(status, null);
   } finally {
+    finished = true;
+    clearTimeout(settleTimer);
     clearTimeout(timer);
     control.signal?.removeEventListener('abort', onAbort);
     lease.release();

@@ -22,8 +22,10 @@ const PERMISSION_DENIED = 3;
 
 export interface SftpFilesDeps {
   sftp: () => Promise<SFTPWrapper>;
-  /** sha256 of a remote file computed on the device (one round trip), or null when it cannot be. */
-  hashRemote: (path: string) => Promise<string | null>;
+  /** sha256 of a remote file of `size` bytes, computed on the device (one round trip). */
+  hashRemote: (path: string, size: number) => Promise<string>;
+  /** Copies a file on the device, keeping its mode (a backup too large to stream). */
+  copyRemote: (from: string, to: string) => Promise<void>;
 }
 
 export interface SftpFiles {
@@ -66,15 +68,42 @@ function kind(s: Stats): FileStat['type'] {
 const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();
 
+/** Cleanup on a session that may be dead: ssh2 never answers a request sent after it closed. */
+const CLEANUP_MS = 5000;
+
+function bounded(run: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CLEANUP_MS);
+    timer.unref();
+    run(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
- * The agent's file semantics over one SFTP session: canonical paths resolved on the device,
- * reads of a range or a tail, atomic writes (temp file in the same directory, fsync, rename
- * over the target). Hazard: SFTP cannot open without following symlinks nor read the path
- * behind a descriptor, so the "swapped after the roots check" window the agent closes with
- * O_NOFOLLOW and /proc/self/fd is only narrowed here: the target is lstat'ed right before
- * and after it is opened, and a symlink or non-regular file at that moment is refused.
+ * The agent's file semantics over SFTP: canonical paths resolved on the device, reads of a
+ * range or a tail, atomic writes (temp file in the same directory, fsync, rename over the
+ * target). Every operation uses one SFTP session from start to end: a handle is a slot number
+ * that means something else on a session opened after a reconnect.
+ * Hazard: SFTP cannot open without following symlinks nor read the path behind a descriptor,
+ * so the "swapped after the roots check" window the agent closes with O_NOFOLLOW and
+ * /proc/self/fd is only narrowed here: the target is lstat'ed right before and after it is
+ * opened, and a symlink or non-regular file at that moment is refused.
  */
 export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
+  const lstatOn = (sftp: SFTPWrapper, path: string) => call<Stats>(path, (cb) => sftp.lstat(path, cb));
+
+  async function lstatOrNull(sftp: SFTPWrapper, path: string): Promise<Stats | null> {
+    try {
+      return await lstatOn(sftp, path);
+    } catch (error) {
+      if (error instanceof FleetError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
   async function realpath(path: string): Promise<string> {
     if (!path.startsWith('/'))
       throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
@@ -92,7 +121,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       try {
         // A realpath of a missing name may succeed on some servers: confirm it exists.
         const resolved = await call<string>(next, (cb) => sftp.realpath(next, cb));
-        await call<Stats>(resolved, (cb) => sftp.lstat(resolved, cb));
+        await lstatOn(sftp, resolved);
         real = resolved;
       } catch (error) {
         const resolved = part === '..' ? real : posix.join(real, part);
@@ -104,51 +133,36 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     return real;
   }
 
-  async function lstat(path: string): Promise<Stats> {
-    const sftp = await deps.sftp();
-    return call<Stats>(path, (cb) => sftp.lstat(path, cb));
-  }
-
-  async function lstatOrNull(path: string): Promise<Stats | null> {
-    try {
-      return await lstat(path);
-    } catch (error) {
-      if (error instanceof FleetError && error.code === 'NOT_FOUND') return null;
-      throw error;
-    }
-  }
-
   async function stat(path: string): Promise<FileStat> {
-    const s = await lstat(path);
+    const s = await lstatOn(await deps.sftp(), path);
     return { type: kind(s), size: s.size, mode: modeString(s.mode), mtime: isoTime(s.mtime) };
   }
 
+  /** Closes on the session that opened the handle. */
+  const closeHandle = (sftp: SFTPWrapper, handle: Buffer) =>
+    bounded((done) => sftp.close(handle, () => done()));
+  const unlinkQuietly = (sftp: SFTPWrapper, path: string) =>
+    bounded((done) => sftp.unlink(path, () => done()));
+
   /** Opens a regular file for reading, refusing what is not one (a FIFO would hang the SFTP server). */
-  async function openRegular(path: string): Promise<{ handle: Buffer; stats: Stats }> {
-    const before = await lstat(path);
+  async function openRegular(sftp: SFTPWrapper, path: string): Promise<{ handle: Buffer; stats: Stats }> {
+    const before = await lstatOn(sftp, path);
     if (!before.isFile()) throw new FleetError('NOT_A_FILE', `not a regular file: ${path}`, { path });
-    const sftp = await deps.sftp();
     const handle = await call<Buffer>(path, (cb) => sftp.open(path, 'r', cb));
     try {
-      const after = await lstat(path);
+      const after = await lstatOn(sftp, path);
       if (!after.isFile()) {
         throw new FleetError('PATH_OUTSIDE_ROOTS', `file changed while opening: ${path}`, { path });
       }
       const stats = await call<Stats>(path, (cb) => sftp.fstat(handle, cb));
       return { handle, stats };
     } catch (error) {
-      await closeHandle(handle);
+      await closeHandle(sftp, handle);
       throw error;
     }
   }
 
-  async function closeHandle(handle: Buffer): Promise<void> {
-    const sftp = await deps.sftp();
-    await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
-  }
-
-  async function readAt(handle: Buffer, path: string, position: number, length: number): Promise<Buffer> {
-    const sftp = await deps.sftp();
+  async function readAt(sftp: SFTPWrapper, handle: Buffer, path: string, position: number, length: number) {
     const out: Buffer[] = [];
     let got = 0;
     while (got < length) {
@@ -168,9 +182,16 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     return Buffer.concat(out, got);
   }
 
-  async function tail(handle: Buffer, path: string, size: number, lines: number, maxBytes: number) {
+  async function tail(
+    sftp: SFTPWrapper,
+    handle: Buffer,
+    path: string,
+    size: number,
+    lines: number,
+    maxBytes: number,
+  ) {
     const start = Math.max(0, size - maxBytes);
-    let data = await readAt(handle, path, start, size - start);
+    let data = await readAt(sftp, handle, path, start, size - start);
     let seen = 0;
     const end = data.length > 0 && data[data.length - 1] === 10 ? data.length - 1 : data.length;
     for (let i = end - 1; i >= 0; i--) {
@@ -183,55 +204,78 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
   }
 
   async function readFile(spec: ReadFileSpec): Promise<ReadFileResult> {
-    const { handle, stats } = await openRegular(spec.path);
+    const sftp = await deps.sftp();
+    const { handle, stats } = await openRegular(sftp, spec.path);
     try {
       let data: Buffer;
       let truncated = false;
       if (spec.tailLines !== undefined) {
-        ({ data, truncated } = await tail(handle, spec.path, stats.size, spec.tailLines, spec.maxBytes));
+        ({ data, truncated } = await tail(
+          sftp,
+          handle,
+          spec.path,
+          stats.size,
+          spec.tailLines,
+          spec.maxBytes,
+        ));
       } else {
         const offset = Math.min(spec.offset ?? 0, stats.size);
         const wanted = Math.min(spec.length ?? stats.size - offset, stats.size - offset);
         const length = Math.min(wanted, spec.maxBytes);
         truncated = length < stats.size - offset && (spec.length === undefined || length < spec.length);
-        data = await readAt(handle, spec.path, offset, length);
+        data = await readAt(sftp, handle, spec.path, offset, length);
       }
       let sha256 = '';
       if (data.length === stats.size && spec.tailLines === undefined && (spec.offset ?? 0) === 0) {
         sha256 = createHash('sha256').update(data).digest('hex');
       } else if (stats.size <= HASH_LIMIT_BYTES) {
-        sha256 = (await deps.hashRemote(spec.path)) ?? '';
+        // As on the agent, a hash that cannot be had leaves the field empty rather than failing the read.
+        sha256 = await deps.hashRemote(spec.path, stats.size).catch(() => '');
       }
       return { data, size: stats.size, mtime: isoTime(stats.mtime), sha256, truncated };
     } finally {
-      await closeHandle(handle);
+      await closeHandle(sftp, handle);
     }
   }
 
   /** The whole current content of a regular file, or null when it passes `limit` bytes. */
-  async function readWhole(path: string, limit: number): Promise<{ data: Buffer | null; stats: Stats }> {
-    const { handle, stats } = await openRegular(path);
+  async function readWhole(sftp: SFTPWrapper, path: string, limit: number) {
+    const { handle, stats } = await openRegular(sftp, path);
     try {
       if (stats.size > limit) return { data: null, stats };
-      const data = await readAt(handle, path, 0, stats.size);
-      return { data, stats };
+      return { data: await readAt(sftp, handle, path, 0, stats.size), stats };
     } finally {
-      await closeHandle(handle);
+      await closeHandle(sftp, handle);
     }
   }
 
-  async function replaceWith(path: string, data: Buffer, mode: number, owner: Stats | null): Promise<void> {
-    const sftp = await deps.sftp();
-    const temp = join(dirname(path), `.${basename(path)}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
+  const tempBeside = (path: string) =>
+    join(dirname(path), `.${basename(path)}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
+
+  /** posix-rename@openssh.com replaces atomically; plain SFTP rename refuses to overwrite. */
+  async function renameOver(sftp: SFTPWrapper, from: string, to: string, replacing: boolean): Promise<void> {
+    await call<void>(to, (cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err))).catch(async (error) => {
+      if (replacing) throw error;
+      await call<void>(to, (cb) => sftp.rename(from, to, (err) => cb(err)));
+    });
+  }
+
+  async function replaceWith(
+    sftp: SFTPWrapper,
+    path: string,
+    data: Buffer,
+    mode: number,
+    owner: Stats | null,
+  ) {
+    const temp = tempBeside(path);
     let handle: Buffer | undefined;
     try {
       handle = await call<Buffer>(temp, (cb) => sftp.open(temp, 'wx', { mode: 0o600 }, cb));
+      const h = handle;
       for (let at = 0; at < data.length; at += IO_CHUNK) {
         const piece = data.subarray(at, at + IO_CHUNK);
-        const h = handle;
         await call<void>(temp, (cb) => sftp.write(h, piece, 0, piece.length, at, (err) => cb(err)));
       }
-      const h = handle;
       if (owner) {
         // chown before chmod: Linux clears setuid/setgid on chown. Keeping the owner needs
         // privileges we may not have; the mode is kept regardless.
@@ -241,25 +285,19 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       }
       await call<void>(temp, (cb) => sftp.fchmod(h, mode, (err) => cb(err)));
       await call<void>(temp, (cb) => sftp.ext_openssh_fsync(h, (err) => cb(err))).catch(() => {});
-      await closeHandle(h);
+      await closeHandle(sftp, h);
       handle = undefined;
-      // posix-rename@openssh.com replaces an existing target atomically; plain SFTP rename
-      // refuses to overwrite, so it is only the fallback for a new file.
-      await call<void>(path, (cb) => sftp.ext_openssh_rename(temp, path, (err) => cb(err))).catch(
-        async (error) => {
-          if (owner) throw error;
-          await call<void>(path, (cb) => sftp.rename(temp, path, (err) => cb(err)));
-        },
-      );
+      await renameOver(sftp, temp, path, owner !== null);
     } catch (error) {
-      if (handle) await closeHandle(handle).catch(() => {});
-      await new Promise<void>((resolve) => sftp.unlink(temp, () => resolve()));
+      if (handle) await closeHandle(sftp, handle);
+      await unlinkQuietly(sftp, temp);
       throw fromSftpError(error, path);
     }
   }
 
   async function writeFile(spec: WriteFileSpec): Promise<WriteFileResult> {
-    const present = await lstatOrNull(spec.path);
+    const sftp = await deps.sftp();
+    const present = await lstatOrNull(sftp, spec.path);
     // A symlink at the target is replaced by the rename, never followed.
     const existing = present && !present.isSymbolicLink() ? present : null;
     if (existing && !existing.isFile()) {
@@ -269,7 +307,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     let old: Buffer | null = null;
     if (existing && needContent) {
       const limit = spec.append ? spec.maxBytes - spec.data.length : HASH_LIMIT_BYTES;
-      const read = await readWhole(spec.path, Math.max(limit, 0));
+      const read = await readWhole(sftp, spec.path, Math.max(limit, 0));
       old = read.data;
       if (spec.append && (old === null || limit < 0)) {
         throw new FleetError(
@@ -281,11 +319,12 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       }
     }
     if (spec.ifSha256 !== undefined) {
-      const current = existing
-        ? old
+      let current: string | null = null;
+      if (existing) {
+        current = old
           ? createHash('sha256').update(old).digest('hex')
-          : await deps.hashRemote(spec.path)
-        : null;
+          : await deps.hashRemote(spec.path, existing.size);
+      }
       if (current !== spec.ifSha256.toLowerCase()) {
         throw new FleetError(
           'HASH_MISMATCH',
@@ -299,21 +338,22 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     const data = spec.append && old ? Buffer.concat([old, spec.data]) : spec.data;
     let backupPath: string | null = null;
     if (spec.backup && existing) {
-      if (old === null) {
-        throw new FleetError(
-          'FILE_TOO_LARGE',
-          `${spec.path} is too large to back up over SFTP; nothing written`,
-          {
-            path: spec.path,
-            limit: HASH_LIMIT_BYTES,
-          },
-        );
-      }
       backupPath = `${spec.path}.bak`;
-      await replaceWith(backupPath, old, existing.mode & 0o7777, existing);
+      if (old !== null) await replaceWith(sftp, backupPath, old, existing.mode & 0o7777, existing);
+      else {
+        // Too large to bring through the hub: copied on the device, then renamed into place.
+        const temp = tempBeside(backupPath);
+        try {
+          await deps.copyRemote(spec.path, temp);
+          await renameOver(sftp, temp, backupPath, true);
+        } catch (error) {
+          await unlinkQuietly(sftp, temp);
+          throw error;
+        }
+      }
     }
     const mode = spec.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
-    await replaceWith(spec.path, data, mode, existing);
+    await replaceWith(sftp, spec.path, data, mode, existing);
     return {
       bytes_written: spec.data.length,
       size: data.length,
@@ -328,7 +368,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     hidden: boolean,
   ): Promise<{ entries: DirEntry[]; truncated: boolean }> {
     const sftp = await deps.sftp();
-    const dir = await lstat(path);
+    const dir = await lstatOn(sftp, path);
     if (!dir.isDirectory()) throw new FleetError('NOT_A_DIRECTORY', `not a directory: ${path}`, { path });
     const list = await call<Array<{ filename: string; attrs: Stats }>>(path, (cb) => sftp.readdir(path, cb));
     let items = list.filter((e) => e.filename !== '.' && e.filename !== '..');

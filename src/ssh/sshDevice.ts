@@ -10,7 +10,8 @@ import type {
 import { parseIpAddrOneline } from '../device/parsers/index.js';
 import { FleetError } from '../errors/index.js';
 import { type BecomeRules, needsSudo } from './become.js';
-import { type BridgePool, createBridgePool } from './bridgePool.js';
+import type { RequestHandlers } from './bridge.js';
+import { type BridgeLease, type BridgePool, createBridgePool } from './bridgePool.js';
 import { FACTS_SCRIPT, internalScript, readFilesScript } from './bridgeScript.js';
 import type { SshConnection } from './connection.js';
 import { execOverBridge } from './remoteExec.js';
@@ -62,7 +63,7 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
   async function internal(
     script: string,
     timeoutMs = PROBE_TIMEOUT_MS,
-  ): Promise<{ out: Buffer; status: number | null }> {
+  ): Promise<{ out: Buffer; status: number | null; timedOut: boolean }> {
     const release = connection.hold();
     try {
       const result = await execOverBridge(
@@ -70,41 +71,61 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
         { shell: script, timeoutMs, maxOutputBytes: options.maxReadFilesBytes ?? 64 * 1024 * 1024 },
         {},
       );
-      return { out: Buffer.from(result.stdout, 'utf8'), status: result.exit_code };
+      return {
+        out: Buffer.from(result.stdout, 'utf8'),
+        status: result.exit_code,
+        timedOut: result.timed_out,
+      };
     } finally {
       release();
     }
   }
 
-  /** Like `internal`, but raw bytes: readFiles output must stay byte-exact. */
-  async function internalRaw(script: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<Buffer> {
+  /**
+   * Runs our own shell text in the bridge's shell with raw handlers (byte-exact output). A read
+   * that does not finish in time (a process stuck in D state on a hung mount) closes its bridge,
+   * which is the only way to stop it there, and fails the call.
+   */
+  async function rawRun(
+    build: (nonce: string) => string,
+    handlers: RequestHandlers,
+    timeoutMs = PROBE_TIMEOUT_MS,
+  ): Promise<void> {
     const release = connection.hold();
-    const lease = await pool.acquire();
-    const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
+    let lease: BridgeLease | undefined;
     try {
+      lease = await pool.acquire();
+      const bridge = lease.bridge;
       await Promise.race([
-        lease.bridge.run((nonce) => internalScript(nonce, script), {
-          onStdout: (c) => chunks.push(Buffer.from(c)),
-        }),
+        bridge.run(build, handlers),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            lease.bridge.close('an internal read did not finish in time');
+            bridge.close('an internal read did not finish in time');
             reject(new FleetError('TIMEOUT', `${options.name}: reading device files timed out`));
           }, timeoutMs);
         }),
       ]);
-      return Buffer.concat(chunks);
     } finally {
       clearTimeout(timer);
-      lease.release();
+      lease?.release();
       release();
     }
   }
 
+  async function internalRaw(script: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    await rawRun((nonce) => internalScript(nonce, script), { onStdout: (c) => chunks.push(Buffer.from(c)) });
+    return Buffer.concat(chunks);
+  }
+
   function getFacts(): Promise<RemoteFacts> {
     if (!facts) {
-      const attempt = internal(FACTS_SCRIPT).then(({ out }) => parseFacts(out.toString('utf8')));
+      const attempt = internal(FACTS_SCRIPT).then(({ out, timedOut }) => {
+        // Partial output would be cached for the whole connection: fail and ask again next time.
+        if (timedOut) throw new FleetError('TIMEOUT', `${options.name}: probing the device timed out`);
+        return parseFacts(out.toString('utf8'));
+      });
       facts = attempt;
       attempt.catch(() => {
         if (facts === attempt) facts = undefined;
@@ -115,10 +136,33 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
 
   const files = createSftpFiles({
     sftp: () => connection.sftp(),
-    hashRemote: async (path) => {
-      const { out, status } = await internal(`sha256sum -- ${shellQuote(path)}`);
+    hashRemote: async (path, size) => {
+      // Time for the device to read the file: 5 s plus 1 s per 10 MB (a Pi's SD card is slow).
+      const { out, status, timedOut } = await internal(
+        `sha256sum -- ${shellQuote(path)}`,
+        PROBE_TIMEOUT_MS + Math.ceil(size / 10_000_000) * 1000,
+      );
+      if (timedOut) throw new FleetError('TIMEOUT', `${options.name}: hashing ${path} timed out`, { path });
       const hex = /^([0-9a-f]{64})\s/.exec(out.toString('utf8'));
-      return status === 0 && hex ? (hex[1] as string) : null;
+      if (status !== 0 || !hex) {
+        throw new FleetError('IO_ERROR', `${options.name}: cannot hash ${path} (sha256sum exit ${status})`, {
+          path,
+        });
+      }
+      return hex[1] as string;
+    },
+    copyRemote: async (from, to) => {
+      // A backup too large to stream through the hub is copied on the device.
+      const { status, out } = await internal(`cp -p -- ${shellQuote(from)} ${shellQuote(to)} 2>&1`, 60_000);
+      if (status !== 0) {
+        throw new FleetError(
+          'IO_ERROR',
+          `${options.name}: cannot copy ${from} to ${to}: ${out.toString('utf8').trim()}`,
+          {
+            path: from,
+          },
+        );
+      }
     },
   });
 
@@ -199,30 +243,23 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
     patterns: readonly string[],
     maxBytesPerFile: number,
   ): Promise<Map<string, string>> {
-    const release = connection.hold();
-    const lease = await pool.acquire();
     const out = new Map<string, Buffer[]>();
     let current: Buffer[] | undefined;
-    try {
-      await lease.bridge.run(
-        (nonce) =>
-          internalScript(
-            nonce,
-            readFilesScript(nonce, patterns, { grepZ: false, maxBytesPerFile, maxTotalBytes: 0 }),
-          ),
-        {
-          onMarker: (kind, payload) => {
-            if (kind !== 'f') return;
-            current = [];
-            out.set(payload, current);
-          },
-          onStdout: (chunk) => current?.push(Buffer.from(chunk)),
+    await rawRun(
+      (nonce) =>
+        internalScript(
+          nonce,
+          readFilesScript(nonce, patterns, { grepZ: false, maxBytesPerFile, maxTotalBytes: 0 }),
+        ),
+      {
+        onMarker: (kind, payload) => {
+          if (kind !== 'f') return;
+          current = [];
+          out.set(payload, current);
         },
-      );
-    } finally {
-      lease.release();
-      release();
-    }
+        onStdout: (chunk) => current?.push(Buffer.from(chunk)),
+      },
+    );
     return new Map([...out].map(([path, parts]) => [path, Buffer.concat(parts).toString('utf8')]));
   }
 }

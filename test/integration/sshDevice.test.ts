@@ -50,7 +50,9 @@ describe('an SSH device next to an agent on the same machine', () => {
     hub = await startHub({
       config: `${devices.yaml}
   viassh:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: [/nonexistent/id_missing, ${sshd.identityFile}], known_hosts: ${sshd.knownHostsFile} }
+  jumped:
+    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile}, via: viassh }
 fanout: { device_timeout_s: 20, deadline_s: 30 }
 recipes:
   greet:
@@ -140,6 +142,15 @@ recipes:
     expect(d.get('viassh')?.result).toEqual(d.get('viaagent')?.result);
     // One argument each: the value with a space and a ; was never split or interpreted.
     expect(readdirSync(dir)).toEqual([`greeting-${hostname()}-a b;c`]);
+  });
+
+  it('reaches a device through a jump host (via), and lists the route', async () => {
+    const r = await call('fleet_exec', { targets: 'jumped', argv: ['echo', 'tunnelled'] });
+    expect(byDevice(r).get('jumped')?.result).toMatchObject({ stdout: 'tunnelled\n', exit_code: 0 });
+    const devices = await call('fleet_devices', {});
+    expect(JSON.stringify(structuredOf(devices))).toContain(
+      `ssh://${sshd.user}@127.0.0.1:${sshd.port} via viassh`,
+    );
   });
 
   it('a missing command is the same error on both', async () => {

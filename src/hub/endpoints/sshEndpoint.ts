@@ -27,12 +27,16 @@ export interface SshEndpointOptions {
   onDefect?: (error: unknown, tool: string) => void;
 }
 
-/** One connection per hop: a `via` device gets a connection of its own for the tunnel. */
-function connect(ssh: ResolvedSsh, env: NodeJS.ProcessEnv): SshConnection {
-  const via = ssh.via ? connect(ssh.via, env) : undefined;
+/**
+ * One connection per hop: a `via` device gets a connection of its own for the tunnel. Returns
+ * the device's connection and its jump hosts' (nearest first), which the endpoint closes too.
+ */
+function connect(ssh: ResolvedSsh, env: NodeJS.ProcessEnv): SshConnection[] {
+  const hops = ssh.via ? connect(ssh.via, env) : [];
+  const via = hops[0];
   const passphrase = ssh.passphraseEnv ? env[ssh.passphraseEnv] : undefined;
   const agentSocket = ssh.useAgent ? env.SSH_AUTH_SOCK : undefined;
-  return createSshConnection({
+  const connection = createSshConnection({
     device: ssh.device,
     host: ssh.host,
     port: ssh.port,
@@ -52,6 +56,7 @@ function connect(ssh: ResolvedSsh, env: NodeJS.ProcessEnv): SshConnection {
     keepaliveCountMax: 3,
     ...(via ? { via } : {}),
   });
+  return [connection, ...hops];
 }
 
 /** Every hop's problem (an unreadable ~/.ssh/config, an unfollowed ProxyJump), nearest first. */
@@ -92,7 +97,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
   const problem = problemOf(options.ssh);
   if (problem) return failing(options.device, problem);
-  const connection = connect(options.ssh, options.env);
+  const [connection, ...hops] = connect(options.ssh, options.env) as [SshConnection, ...SshConnection[]];
+  const closeHops = () => {
+    for (const hop of hops) hop.close();
+  };
 
   if (options.agentCommand) {
     const command = options.agentCommand;
@@ -131,6 +139,7 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
       async close() {
         await agent.close();
         connection.close();
+        closeHops();
       },
     };
   }
@@ -150,7 +159,14 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
   const idleMs = options.ssh.idleCloseMs;
   const idleTimer =
     idleMs > 0
-      ? setInterval(() => device.closeIfIdle(idleMs), Math.min(Math.max(idleMs / 4, 1000), 30_000))
+      ? setInterval(
+          () => {
+            // Hops are held while the tunnel through them is open, so they close after it.
+            if (device.closeIfIdle(idleMs) || !connection.connected)
+              for (const hop of hops) hop.closeIfIdle(idleMs);
+          },
+          Math.min(Math.max(idleMs / 4, 1000), 30_000),
+        )
       : undefined;
   idleTimer?.unref();
   return {
@@ -164,6 +180,7 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
       if (idleTimer) clearInterval(idleTimer);
       await pipeline.close();
       device.close();
+      closeHops();
     },
   };
 }

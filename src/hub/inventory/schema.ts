@@ -75,8 +75,8 @@ export const SshSchema = z
     keepalive_s: z.number().min(0).max(3600).default(15),
     /** Close the connection after this long without a call (0: keep it open). */
     idle_close_s: z.number().min(0).max(86_400).default(300),
-    /** Remote shells kept open for concurrent calls (OpenSSH allows 10 sessions by default). */
-    max_channels: z.number().int().min(1).max(32).default(4),
+    /** Remote shells kept open for concurrent calls; with the kill helper and SFTP this stays under OpenSSH's default of 10 sessions. */
+    max_channels: z.number().int().min(1).max(8).default(4),
   })
   .strict();
 

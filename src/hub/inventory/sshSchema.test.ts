@@ -61,7 +61,7 @@ describe('fleet.yaml ssh devices: accepted', () => {
         '      connect_timeout_s: 3',
         '      keepalive_s: 0',
         '      idle_close_s: 0',
-        '      max_channels: 10',
+        '      max_channels: 8',
         '  inner:',
         `    ssh: { host: inner, via: jump, ssh_config: true, identity_file: [a, b], host_key: ["${FP}"] }`,
       ),
@@ -80,7 +80,7 @@ describe('fleet.yaml ssh devices: accepted', () => {
       connect_timeout_s: 3,
       keepalive_s: 0,
       idle_close_s: 0,
-      max_channels: 10,
+      max_channels: 8,
     });
     expect(config.devices.inner?.ssh).toMatchObject({
       via: 'jump',

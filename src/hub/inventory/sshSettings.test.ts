@@ -108,7 +108,7 @@ describe('resolveSsh: defaults', () => {
           connect_timeout_s: 2.5,
           keepalive_s: 0,
           idle_close_s: 0,
-          max_channels: 9,
+          max_channels: 7,
         },
       },
     });
@@ -119,7 +119,7 @@ describe('resolveSsh: defaults', () => {
       connectTimeoutMs: 2500,
       keepaliveMs: 0,
       idleCloseMs: 0,
-      maxChannels: 9,
+      maxChannels: 7,
     });
   });
 });
