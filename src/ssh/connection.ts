@@ -175,6 +175,9 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
       client.once('ready', () => {
+        // Small requests back to back: with Nagle on, each waits for the peer's delayed ACK
+        // (about 40 ms) as soon as more than one channel has been used on the connection.
+        client.setNoDelay(true);
         ready = true;
         up = true;
         resolve(client);
