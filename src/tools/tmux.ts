@@ -92,15 +92,18 @@ export const tmuxTool = defineTool({
           'tmux',
           'list-sessions',
           '-F',
-          '#{session_name}\t#{session_windows}\t#{session_attached}\t#{session_created}',
+          // `|`, not a tab: tmux prints a tab as `_` when the locale is not UTF-8 (an SSH
+          // session without LANG), and `|` cannot occur in the names we give sessions.
+          '#{session_name}|#{session_windows}|#{session_attached}|#{session_created}',
         ]);
         // No server running means no sessions, not an error.
         if (r.exit_code !== 0) return result;
         const sessions = r.stdout
           .split('\n')
-          .map((l) => l.split('\t'))
-          .filter(([name]) => name?.startsWith(TMUX_PREFIX))
-          .map(([name, windows, attached, created]) => ({
+          .map((l) => /^(.+)\|(\d+)\|(\d+)\|(\d+)$/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .filter((m) => m[1]?.startsWith(TMUX_PREFIX) && SESSION.test(m[1].slice(TMUX_PREFIX.length)))
+          .map(([, name, windows, attached, created]) => ({
             name: name ?? '',
             windows: Number(windows),
             attached: Number(attached) > 0,

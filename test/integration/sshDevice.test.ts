@@ -153,6 +153,34 @@ recipes:
     );
   });
 
+  it('logs from a file answer the same on both', async () => {
+    const log = join(work, 'app.log');
+    writeFileSync(log, 'one ok\ntwo error\nthree ok\nfour error\n');
+    const r = await call('fleet_logs', { targets: 'viaagent,viassh', file: log, lines: 10, grep: 'error' });
+    const d = byDevice(r);
+    expect(d.get('viassh')?.ok).toBe(true);
+    expect(d.get('viassh')?.result).toEqual(d.get('viaagent')?.result);
+  });
+
+  it('tmux over SSH drives the same tmux server the agent sees (same machine, same user)', async () => {
+    const made = await call('fleet_tmux', {
+      targets: 'viassh',
+      action: 'ensure',
+      session: 'sshcheck',
+      command: 'sleep 300',
+    });
+    expect(byDevice(made).get('viassh')?.result).toMatchObject({ created: true, session: 'mcp-sshcheck' });
+    try {
+      const listed = byDevice(await call('fleet_tmux', { targets: 'viaagent,viassh', action: 'list' }));
+      const names = (e: Entry | undefined) =>
+        ((e?.result?.sessions ?? []) as Array<{ name: string }>).map((x) => x.name).sort();
+      expect(names(listed.get('viassh'))).toContain('mcp-sshcheck');
+      expect(names(listed.get('viassh'))).toEqual(names(listed.get('viaagent')));
+    } finally {
+      await call('fleet_tmux', { targets: 'viassh', action: 'kill', session: 'sshcheck' });
+    }
+  });
+
   it('a missing command is the same error on both', async () => {
     const r = await call('fleet_exec', { targets: 'viaagent,viassh', argv: ['no-such-command-xyz'] });
     const d = byDevice(r);
