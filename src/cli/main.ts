@@ -2,8 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { isOperatorError } from '../errors/index.js';
 import { packageVersion } from '../version.js';
 import { registerAgentCommand } from './agentCommand.js';
+import { registerClientsCommand } from './clientsCommand.js';
+import { registerConfigCommand } from './configCommand.js';
 import { registerDevicesCommand } from './devicesCommand.js';
+import { registerDiscoverCommand } from './discoverCommand.js';
+import { registerDoctorCommand } from './doctorCommand.js';
 import { registerHubCommand } from './hubCommand.js';
+import { registerInitCommand } from './initCommand.js';
+import { registerRemoteCommands } from './remoteCommands.js';
+import { registerServersCommand } from './serversCommand.js';
 import { registerTokenCommand } from './tokenCommand.js';
 import { registerUpCommand } from './upCommand.js';
 
@@ -14,10 +21,17 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerUpCommand(program);
+  registerInitCommand(program);
   registerHubCommand(program);
   registerAgentCommand(program);
   registerTokenCommand(program);
   registerDevicesCommand(program);
+  registerRemoteCommands(program);
+  registerConfigCommand(program);
+  registerDoctorCommand(program);
+  registerServersCommand(program);
+  registerDiscoverCommand(program);
+  registerClientsCommand(program); // last: adds `servers import` to a `servers` registered above
   return program;
 }
 

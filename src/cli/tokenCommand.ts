@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { generateToken, hashToken } from '../agent/index.js';
 import { FleetError } from '../errors/index.js';
-import { createJoinTokenStore, hubStateDir, joinTokensPath, parseTtl } from '../hub/enroll/index.js';
+import { createJoinTokenStore, joinTokensPath, parseTtl } from '../hub/enroll/index.js';
+import { readFleetConfig } from '../hub/inventory/index.js';
+import { defaultCliConfigDeps, editFleetFile, resolveCliConfig } from './config/index.js';
+import { renderTable } from './remote/table.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -19,7 +22,10 @@ interface CreateOptions {
 
 /** A one-time join token, kept as a hash in the hub's state directory; printed once. */
 async function createJoin(opts: CreateOptions): Promise<void> {
-  const path = joinTokensPath(hubStateDir(process.env, opts.stateDir));
+  // The state directory as every CLI command resolves it (flag, MCP_FLEET_HUB_STATE_DIR, CLI config).
+  const flags = opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {};
+  const stateDir = (await resolveCliConfig(flags, defaultCliConfigDeps())).stateDir.value;
+  const path = joinTokensPath(stateDir);
   const store = createJoinTokenStore(path);
   const { token, expires_at } = await store.create(opts.ttl === undefined ? undefined : parseTtl(opts.ttl));
   if (opts.json) {
@@ -31,6 +37,79 @@ async function createJoin(opts: CreateOptions): Promise<void> {
       `On the machine to enroll:\n  MCP_FLEET_JOIN_TOKEN=${token} mcp-fleet agent join <hub-url>\n`,
   );
 }
+
+interface FleetFileOptions {
+  config?: string;
+  json?: boolean;
+}
+
+async function fleetFile(opts: FleetFileOptions): Promise<string> {
+  const flags = opts.config !== undefined ? { fleet: opts.config } : {};
+  return (await resolveCliConfig(flags, defaultCliConfigDeps())).fleet.value;
+}
+
+/** The principals of fleet.yaml: name, role, targets, rate; whether a token is set, never its hash. */
+async function listPrincipals(opts: FleetFileOptions): Promise<void> {
+  const file = await fleetFile(opts);
+  const config = await readFleetConfig(file);
+  const rows = Object.entries(config.principals)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, p]) => ({
+      name,
+      role: p.role,
+      targets: Array.isArray(p.targets) ? p.targets.join(',') : p.targets,
+      rate_per_minute: p.rate_per_minute,
+      servers: p.servers ?? null,
+      has_token: p.token_sha256 !== undefined,
+      stdio: config.stdio_principal === name,
+    }));
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ file, principals: rows })}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write(`no principals in ${file}\n`);
+    return;
+  }
+  const table = renderTable(
+    ['NAME', 'ROLE', 'TARGETS', 'RATE/MIN', 'TOKEN'],
+    rows.map((r) => [
+      r.name,
+      r.role,
+      r.targets,
+      String(r.rate_per_minute),
+      r.has_token ? 'set' : r.stdio ? 'stdio' : '-',
+    ]),
+  );
+  process.stdout.write(`${table}\n`);
+}
+
+/** Removes a principal from fleet.yaml; the hub's reload stops accepting its token. */
+async function revokePrincipal(name: string, opts: FleetFileOptions): Promise<void> {
+  const file = await fleetFile(opts);
+  await editFleetFile(file, (current) => {
+    if (!current.principals[name]) {
+      const known = Object.keys(current.principals).join(', ') || 'none';
+      throw new FleetError('USAGE', `no principal named ${name} in ${file} (there: ${known})`);
+    }
+    if (current.stdio_principal === name) {
+      throw new FleetError(
+        'USAGE',
+        `${name} is the stdio_principal of ${file}; change stdio_principal first`,
+      );
+    }
+    return { changes: [{ path: ['principals', name], value: undefined }], result: undefined };
+  });
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ revoked: name, file })}\n`);
+    return;
+  }
+  process.stdout.write(
+    `revoked ${name}: removed from ${file}; a running hub stops accepting its token when it reloads the file\n`,
+  );
+}
+
+const FLEET_OPTION_HELP = 'fleet.yaml (env MCP_FLEET_HUB_CONFIG; default ~/.config/mcp-fleet/fleet.yaml)';
 
 export function registerTokenCommand(program: Command): void {
   const token = program.command('token').description('Make bearer tokens and the hashes configs store');
@@ -93,4 +172,38 @@ A join token is printed once; the hub keeps only its sha256 in <state dir>/join-
       if (!value) throw new FleetError('USAGE', 'no token on stdin');
       process.stdout.write(`${hashToken(value)}\n`);
     });
+  token
+    .command('list')
+    .description('The principals of fleet.yaml: who may call the hub, with role and targets (never hashes)')
+    .option('-c, --config <file>', FLEET_OPTION_HELP)
+    .option(
+      '--json',
+      'print {file, principals: [{name, role, targets, rate_per_minute, servers, has_token}]}',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcp-fleet token list
+  mcp-fleet token list -c /etc/mcp-fleet/fleet.yaml --json
+
+Built-in principals (MCP_FLEET_TOKEN's "token", up's "owner") are not in fleet.yaml and not listed.`,
+    )
+    .action(listPrincipals);
+  token
+    .command('revoke')
+    .description('Remove a principal from fleet.yaml: the running hub stops accepting its token on reload')
+    .argument('<principal>', 'the principal name (see token list)')
+    .option('-c, --config <file>', FLEET_OPTION_HELP)
+    .option('--json', 'print {revoked, file} as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcp-fleet token revoke laptop
+  mcp-fleet token revoke ci -c /etc/mcp-fleet/fleet.yaml
+
+The edit keeps the file's comments; the hub watches the file and reloads it.`,
+    )
+    .action(revokePrincipal);
 }

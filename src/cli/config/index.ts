@@ -1,0 +1,19 @@
+export type { TokenLookup } from './hubToken.js';
+export { readHubToken, requireHubToken } from './hubToken.js';
+export type { CliConfigDeps, CliFlags, CliSettings, TokenRef } from './resolveCliConfig.js';
+export {
+  CLI_ENV,
+  CLI_FLAG_NAMES,
+  cliConfigFiles,
+  defaultCliConfigDeps,
+  resolveCliConfig,
+  userConfigDir,
+} from './resolveCliConfig.js';
+export type { CliConfigFile, ColorMode } from './schema.js';
+export { CliConfigFileSchema, COLOR_MODES, DEFAULT_HUB_URL } from './schema.js';
+export type { ConfigLayer, ConfigSource, Sourced } from './sources.js';
+export { describeSource, settingPath } from './sources.js';
+export type { YamlEditOptions } from './yamlFile.js';
+export { editFleetFile, editYamlFile, setCliConfigValues, writeTextAtomic } from './yamlFile.js';
+export type { YamlChange } from './yamlSplice.js';
+export { applyYamlChanges } from './yamlSplice.js';

@@ -1,0 +1,38 @@
+export type { ClientId, ClientInfo, ClientLocation, ClientsHost, FileFormat, Scope } from './catalog.js';
+export {
+  CLIENT_IDS,
+  CLIENT_LABELS,
+  clientCatalog,
+  locationOf,
+  parseClientId,
+  parseScope,
+  SCOPES,
+} from './catalog.js';
+export { BACKUP_SUFFIX } from './configFile.js';
+export type { ClientsContext } from './context.js';
+export { candidateLocations, foundClients } from './context.js';
+export type { ClientStatus, LocationStatus } from './drift.js';
+export { inspectLocation, listClients } from './drift.js';
+export type { EntryFlags } from './entryFlags.js';
+export { hubEntryName, specFromFlags } from './entryFlags.js';
+export type { HubEntrySpec, HubTransport, Launcher } from './hubEntry.js';
+export { DEFAULT_HUB_URL, DEFAULT_TOKEN_ENV, renderHubEntry } from './hubEntry.js';
+export type {
+  AddFleetServers,
+  FleetServerEntry,
+  ImportPlan,
+  ImportReport,
+  ImportRequest,
+  LeftServer,
+  PlannedServer,
+} from './importServers.js';
+export { fleetServerName, importServers, planImport } from './importServers.js';
+export type { InstallRequest, InstallResult, RemoveRequest, RemoveResult } from './install.js';
+export { installHubEntry, removeHubEntry, SECRET_MODE } from './install.js';
+export type { InstallRecord, InstallRecords } from './installRecords.js';
+export { createInstallRecords } from './installRecords.js';
+export { looksSecret, looksSecretValue } from './secrets.js';
+export type { SyncResult } from './sync.js';
+export { syncClients, syncLocation } from './sync.js';
+export type { ClientsWatch, ClientsWatchOptions, DirWatcher } from './watch.js';
+export { describeSync, startClientsWatch } from './watch.js';

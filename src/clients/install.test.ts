@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type TempClients, tempClients } from '../../test/helpers/clientsHome.js';
+import type { ClientId, Scope } from './catalog.js';
+import { clientCatalog, locationOf } from './catalog.js';
+import { BACKUP_SUFFIX } from './configFile.js';
+import type { HubEntrySpec } from './hubEntry.js';
+import { installHubEntry, removeHubEntry } from './install.js';
+
+/**
+ * Golden files: for every client format, `before.*` (a realistic file with the operator's own
+ * servers, comments and layout) and `after-*.*` (exactly what install writes). Set
+ * UPDATE_GOLDEN=1 to rewrite the `after` files from the code, then review the diff.
+ */
+
+const GOLDEN = join(import.meta.dirname, 'golden');
+const STDIO: HubEntrySpec = { transport: 'stdio' };
+const HTTP: HubEntrySpec = {
+  transport: 'http',
+  url: 'http://127.0.0.1:7420/mcp',
+  tokenEnv: 'MCP_FLEET_TOKEN',
+};
+
+interface Case {
+  client: ClientId;
+  scope?: Scope;
+  cwd?: string;
+  before: string;
+  after: string;
+  spec: HubEntrySpec;
+}
+
+const CASES: Case[] = [
+  { client: 'claude-desktop', before: 'before.json', after: 'after-install.json', spec: STDIO },
+  { client: 'claude-code', before: 'before.json', after: 'after-install.json', spec: STDIO },
+  {
+    client: 'claude-code',
+    scope: 'local',
+    cwd: '/home/me/project',
+    before: 'before.json',
+    after: 'after-install-local.json',
+    spec: STDIO,
+  },
+  {
+    client: 'claude-code',
+    scope: 'project',
+    before: 'before-project.json',
+    after: 'after-install-project-http.json',
+    spec: HTTP,
+  },
+  { client: 'cursor', before: 'before.json', after: 'after-install.json', spec: STDIO },
+  { client: 'cursor', before: 'before.json', after: 'after-install-http.json', spec: HTTP },
+  { client: 'vscode', before: 'before.json', after: 'after-install.json', spec: STDIO },
+  { client: 'vscode', before: 'before.json', after: 'after-install-http.json', spec: HTTP },
+  { client: 'windsurf', before: 'before.json', after: 'after-install.json', spec: STDIO },
+  { client: 'windsurf', before: 'before.json', after: 'after-install-http.json', spec: HTTP },
+  { client: 'codex', before: 'before.toml', after: 'after-install.toml', spec: STDIO },
+  { client: 'codex', before: 'before.toml', after: 'after-install-http.toml', spec: HTTP },
+  {
+    client: 'codex',
+    before: 'before.toml',
+    after: 'after-install-literal.toml',
+    spec: { ...HTTP, token: 'mcpf_literal-token-for-the-test' },
+  },
+  { client: 'gemini', before: 'before.json', after: 'after-install.json', spec: STDIO },
+  { client: 'gemini', before: 'before.json', after: 'after-install-http.json', spec: HTTP },
+];
+
+let temp: TempClients | undefined;
+afterEach(() => {
+  temp?.cleanup();
+  temp = undefined;
+});
+
+function fileOf(t: TempClients, c: { client: ClientId; scope?: Scope; cwd?: string }): string {
+  const ctx = t.with(c.cwd ? { cwd: c.cwd } : {});
+  return locationOf(clientCatalog(ctx.host), c.client, c.scope ?? 'user').file;
+}
+
+describe('install and remove, golden files', () => {
+  for (const c of CASES) {
+    it(`${c.client} ${c.scope ?? 'user'} ${c.after}: install writes the golden file, remove gives the original bytes back`, async () => {
+      temp = tempClients();
+      const ctx = temp.with(c.cwd ? { cwd: c.cwd } : {});
+      const file = fileOf(temp, c);
+      const before = readFileSync(join(GOLDEN, c.client, c.before));
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, before);
+
+      const installed = await installHubEntry(ctx, {
+        client: c.client,
+        scope: c.scope,
+        name: 'fleet',
+        spec: c.spec,
+      });
+      expect(installed.action).toBe('created');
+      const after = readFileSync(file, 'utf8');
+      const golden = join(GOLDEN, c.client, c.after);
+      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, after);
+      expect(after).toBe(readFileSync(golden, 'utf8'));
+      expect(readFileSync(`${file}${BACKUP_SUFFIX}`).equals(before)).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(
+        c.spec.token ? 0o600 : statSync(`${file}${BACKUP_SUFFIX}`).mode & 0o777,
+      );
+
+      // Installing again changes nothing.
+      const again = await installHubEntry(ctx, {
+        client: c.client,
+        scope: c.scope,
+        name: 'fleet',
+        spec: c.spec,
+      });
+      expect(again.action).toBe(c.spec.token ? 'updated' : 'unchanged');
+      expect(readFileSync(file, 'utf8')).toBe(after);
+
+      const removed = await removeHubEntry(ctx, { client: c.client, scope: c.scope, name: 'fleet' });
+      expect(removed).toMatchObject({ action: 'removed', deletedFile: false });
+      expect(readFileSync(file).equals(before)).toBe(true);
+    });
+  }
+
+  const clients: ClientId[] = [
+    'claude-desktop',
+    'claude-code',
+    'cursor',
+    'vscode',
+    'windsurf',
+    'codex',
+    'gemini',
+  ];
+  for (const client of clients) {
+    it(`${client}: install into a missing file creates it, remove deletes it again`, async () => {
+      temp = tempClients();
+      const file = fileOf(temp, { client });
+      const result = await installHubEntry(temp.ctx, { client, name: 'fleet', spec: STDIO });
+      expect(result.action).toBe('created');
+      expect(result.backup).toBeUndefined();
+      expect(existsSync(file)).toBe(true);
+      expect(existsSync(`${file}${BACKUP_SUFFIX}`)).toBe(false);
+      const removed = await removeHubEntry(temp.ctx, { client, name: 'fleet' });
+      expect(removed).toMatchObject({ action: 'removed', deletedFile: true });
+      expect(existsSync(file)).toBe(false);
+      expect(existsSync(`${file}${BACKUP_SUFFIX}`)).toBe(false);
+    });
+  }
+});
