@@ -26,7 +26,7 @@ import {
 import { formatImport, formatInstall, formatList, formatRemove, formatSync } from '../clients/report.js';
 import { defaultStateDir } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
-import { editFleetFile, fleetFilePath } from './servers/fleetFileEdit.js';
+import { editFleetFile, fleetFilePath } from './config/index.js';
 import { stopOnSignals } from './stopOnSignals.js';
 
 /**
@@ -47,7 +47,12 @@ function launcherScript(): string {
   }
 }
 
-function clientsContext(): ClientsContext {
+/**
+ * What `clients` commands work with on this machine: the user's home and environment, the
+ * launcher a stdio entry runs, the install records and locks in the state directory. Exported so
+ * `doctor`'s drift check sees exactly what `clients` sees.
+ */
+export function clientsContext(): ClientsContext {
   const stateDir = defaultStateDir(process.env);
   return {
     host: { home: homedir(), platform: process.platform, env: process.env, cwd: process.cwd() },
@@ -254,7 +259,7 @@ A server whose env looks secret, uses \${VAR}, or sends a literal token is left 
             }
             return done;
           },
-          { create: true },
+          { initial: '' },
         );
         return { ...outcome.result, file: outcome.file };
       };

@@ -148,9 +148,9 @@ async function addDevice(name: string, opts: AddOptions): Promise<void> {
   const settings = await resolveCliConfig(flagsOf(opts), defaultCliConfigDeps());
   const file = settings.fleet.value;
   try {
-    await editFleetFile(file, (current) => {
+    await editFleetFile(file, (editor, current) => {
       if (current.devices[name]) throw new FleetError('USAGE', `${file} already has a device named ${name}`);
-      return { changes: [{ path: ['devices', name], value: device }], result: undefined };
+      editor.set(['devices', name], device);
     });
   } catch (error) {
     if (error instanceof FleetError && error.code === 'CONFIG_NOT_FOUND') {

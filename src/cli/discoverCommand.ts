@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import { FleetError } from '../errors/index.js';
-import { type CliIo, clip, processIo, table, withNetworkErrorsAsOperator } from './servers/cliOutput.js';
+import {
+  type CliIo,
+  clip,
+  printable,
+  printableJson,
+  processIo,
+  table,
+  withNetworkErrorsAsOperator,
+} from './servers/cliOutput.js';
 import { discover } from './servers/discover.js';
 import { createSources, type SourceOptions } from './servers/sources.js';
 
@@ -47,8 +55,8 @@ Examples:
   mcp-fleet servers add --from-registry <name from the table>
 
 The score (0–100) adds up: listed in the MCP Registry 25, weekly npm downloads up to 30 (log
-scale), last publish up to 20 (full within 90 days, none after 2 years), a source repository
-15, a description 10. It says how much there is to go on, not that a server is safe: read the
+scale), last publish up to 20 (full within 90 days, none after 2 years or for a date in the
+future), a source repository 15, a description 10. It says how much there is to go on, not that a server is safe: read the
 code of what you run on the hub's machine. See docs/servers.md.`,
     )
     .action(async (words: string[], opts: DiscoverOptions) => {
@@ -56,23 +64,25 @@ code of what you run on the hub's machine. See docs/servers.md.`,
       const query = words.join(' ');
       const limit = parseLimit(opts.limit);
       const sources = createSources(opts, env, deps.fetch);
-      const result = await withNetworkErrorsAsOperator(io, () =>
+      const result = await withNetworkErrorsAsOperator(() =>
         discover(query, limit, { ...sources, ...(deps.now ? { now: deps.now } : {}) }),
       );
+      // Everything below comes from registries anyone can publish to: printed only through
+      // printable/printableJson (table() applies printable to each cell).
       if (opts.json) {
-        io.out(`${JSON.stringify({ query, ...result })}\n`);
+        io.out(`${printableJson({ query, ...result })}\n`);
         return;
       }
-      for (const warning of result.warnings) io.err(`mcp-fleet: ${warning}\n`);
+      for (const warning of result.warnings) io.err(`mcp-fleet: ${printable(warning)}\n`);
       if (result.candidates.length === 0) {
-        io.out(`no MCP servers found for "${query}"\n`);
+        io.out(`no MCP servers found for "${printable(query)}"\n`);
         return;
       }
       const rows = result.candidates.map((c) => [
         c.name,
         String(c.score),
         c.sources.join('+'),
-        clip(`${c.status === 'deprecated' ? '(deprecated) ' : ''}${c.description ?? '-'}`, 60),
+        clip(printable(`${c.status === 'deprecated' ? '(deprecated) ' : ''}${c.description ?? '-'}`), 60),
         c.install,
       ]);
       io.out(`${table([['NAME', 'SCORE', 'SOURCE', 'DESCRIPTION', 'INSTALL'], ...rows])}\n`);

@@ -1,10 +1,6 @@
-import { realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createInstallRecords, listClients } from '../clients/index.js';
-import { defaultStateDir } from '../config/index.js';
+import { listClients } from '../clients/index.js';
+import { clientsContext } from './clientsCommand.js';
 import { defaultCliConfigDeps } from './config/index.js';
 import { type Check, type ClientDrift, type DoctorDeps, runDoctorChecks } from './doctorChecks.js';
 import { connectHub } from './remote/hubClient.js';
@@ -16,26 +12,11 @@ const HUB_ENTRY = 'fleet';
 
 /**
  * The drift check of `clients`: every found AI client's hub entry against what `clients
- * install` would write now. The context is built as `clients` builds its own (same state
- * files, same launcher), so both see the same records.
+ * install` would write now, in the context `clients` itself uses (same state files, same
+ * launcher), so both see the same records.
  */
 async function clientDrift(): Promise<ClientDrift> {
-  const stateDir = defaultStateDir(process.env);
-  let script = fileURLToPath(new URL('../bin/mcp-fleet.js', import.meta.url));
-  try {
-    script = realpathSync(script);
-  } catch {
-    // not built: the path as it is
-  }
-  const statuses = await listClients(
-    {
-      host: { home: homedir(), platform: process.platform, env: process.env, cwd: process.cwd() },
-      launcher: { command: process.execPath, args: [script] },
-      records: createInstallRecords(join(stateDir, 'clients.json')),
-      lockDir: join(stateDir, 'locks'),
-    },
-    HUB_ENTRY,
-  );
+  const statuses = await listClients(clientsContext(), HUB_ENTRY);
   const locations = statuses.flatMap((s) => s.locations.map((l) => ({ ...l, label: s.label })));
   return {
     installed: locations.filter((l) => l.installed).length,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { generateToken, hashToken, isLoopbackHost, parseListen } from '../agent/index.js';
+import { readTextFile, writeTextAtomic } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
 import { DEFAULT_HUB_LISTEN } from '../hub/index.js';
 import {
@@ -12,7 +13,6 @@ import {
   setCliConfigValues,
   settingPath,
   userConfigDir,
-  writeTextAtomic,
 } from './config/index.js';
 
 /** The file, in the hub's state directory, holding the admin token for the CLI (mode 0600). */
@@ -128,10 +128,12 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     throw new FleetError('USAGE', `cannot make the state directory ${stateDir}: ${(error as Error).message}`);
   }
   // The token file first: a fleet.yaml naming a hash whose token was lost would lock the CLI out.
-  await writeTextAtomic(tokenFile, `${token}\n`, 0o600);
+  await writeTextAtomic(tokenFile, `${token}\n`, { mode: 0o600 });
   const customState = settings.stateDir.source.kind !== 'default' ? stateDir : undefined;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeTextAtomic(fleet, starterFleetYaml(listen, hashToken(token), customState), 0o600);
+  // --force replaces a fleet.yaml: it keeps the mode and owner the operator gave it.
+  const replaced = (await readTextFile(fleet))?.owner ?? { mode: 0o600 };
+  await writeTextAtomic(fleet, starterFleetYaml(listen, hashToken(token), customState), replaced);
   const url = localHubUrl(listen);
   const userConfig = join(userConfigDir(cfg), 'config.yaml');
   await setCliConfigValues(userConfig, [

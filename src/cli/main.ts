@@ -37,8 +37,8 @@ export function buildProgram(): Command {
 
 /**
  * Reports an error at the CLI edge and returns the exit code: operator errors (bad flag,
- * bad config, refused listen) are one clean line and exit 2; anything else is a defect and
- * prints its stack with exit 1.
+ * bad config, refused listen, an unreachable hub or registry: see isOperatorError) are one clean
+ * line and exit 2; anything else is a defect and prints its stack with exit 1.
  */
 export function reportError(
   error: unknown,
@@ -55,7 +55,29 @@ export function reportError(
   return 1;
 }
 
+/**
+ * Makes a reader that goes away early (`mcp-fleet status | head -1`) end the command quietly
+ * with exit 0, as a C tool killed by SIGPIPE would, instead of an unhandled EPIPE and a stack.
+ * Any other stream error is still thrown: it is a defect.
+ */
+export function exitOnBrokenPipe(
+  streams: readonly NodeJS.EventEmitter[] = [process.stdout, process.stderr],
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  for (const stream of streams) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // Hazard: `up --stdio` and `agent --stdio` speak MCP on stdout, and the SDK's transport
+      // listens for its errors to close the server gracefully (audit flushed, downstream
+      // servers stopped); exiting here first would cut that short. Whoever else listens decides.
+      if (stream.listenerCount('error') > 1) return;
+      if (error.code !== 'EPIPE') throw error;
+      exit(0);
+    });
+  }
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
+  exitOnBrokenPipe();
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

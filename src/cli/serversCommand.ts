@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { FleetError } from '../errors/index.js';
+import { type EditOutcome, fleetFilePath } from './config/index.js';
 import {
   type CliIo,
   clip,
@@ -8,7 +9,6 @@ import {
   table,
   withNetworkErrorsAsOperator,
 } from './servers/cliOutput.js';
-import { type EditOutcome, fleetFilePath } from './servers/fleetFileEdit.js';
 import { planFromRegistry, type RegistryNeed, type RegistryPlan } from './servers/fromRegistry.js';
 import { unwrapSecretFiles } from './servers/secretFiles.js';
 import {
@@ -115,7 +115,7 @@ async function add(
   let unmet: RegistryNeed[] = [];
   if (opts.fromRegistry) {
     const ref = opts.fromRegistry;
-    const found = await withNetworkErrorsAsOperator(io, () =>
+    const found = await withNetworkErrorsAsOperator(() =>
       planFromRegistry(ref, createSources(opts, env, fetch)),
     );
     for (const warning of found.warnings) io.err(`mcp-fleet: ${warning}\n`);

@@ -87,7 +87,7 @@ async function listPrincipals(opts: FleetFileOptions): Promise<void> {
 /** Removes a principal from fleet.yaml; the hub's reload stops accepting its token. */
 async function revokePrincipal(name: string, opts: FleetFileOptions): Promise<void> {
   const file = await fleetFile(opts);
-  await editFleetFile(file, (current) => {
+  await editFleetFile(file, (editor, current) => {
     if (!current.principals[name]) {
       const known = Object.keys(current.principals).join(', ') || 'none';
       throw new FleetError('USAGE', `no principal named ${name} in ${file} (there: ${known})`);
@@ -98,7 +98,7 @@ async function revokePrincipal(name: string, opts: FleetFileOptions): Promise<vo
         `${name} is the stdio_principal of ${file}; change stdio_principal first`,
       );
     }
-    return { changes: [{ path: ['principals', name], value: undefined }], result: undefined };
+    editor.delete(['principals', name]);
   });
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ revoked: name, file })}\n`);

@@ -12,7 +12,7 @@ import { readTomlEntries, removeTomlEntry, setTomlEntry } from './tomlEdit.js';
 export interface CreatedShape {
   /** JSON: path of the outermost object the install created (`[]`: the whole document). */
   createdPath?: string[];
-  /** TOML: the file had no final newline and got one. */
+  /** TOML, or JSON of comments only: the file had no final newline and got one. */
   addedFinalNewline?: boolean;
 }
 
@@ -61,14 +61,30 @@ export function configDoc(location: ClientLocation): ConfigDoc {
     entries: (text) => readJsonEntries(text, file, flavor, serversPath),
     set: (text, name, entry) => {
       const result = setJsonEntry(text, file, flavor, serversPath, name, entry);
-      return { text: result.text, created: result.createdPath ? { createdPath: result.createdPath } : {} };
+      return {
+        text: result.text,
+        created: {
+          ...(result.createdPath ? { createdPath: result.createdPath } : {}),
+          ...(result.addedFinalNewline ? { addedFinalNewline: true } : {}),
+        },
+      };
     },
     remove: (text, name, created, fileCreated) => {
       const createdPath = fileCreated ? [] : (created?.createdPath ?? null);
-      const result = removeJsonEntry(text, file, flavor, serversPath, name, createdPath);
-      // A document install wrote into an empty file goes back to empty (or away, if install made the file).
-      if (result.emptyCreatedDocument) return { text: '', deleteFile: fileCreated };
-      return { text: result.text, deleteFile: false };
+      const result = removeJsonEntry(
+        text,
+        file,
+        flavor,
+        serversPath,
+        name,
+        createdPath,
+        created?.addedFinalNewline === true,
+      );
+      // A document install wrote goes back to what was there (or away, if install made the file).
+      return {
+        text: result.text,
+        deleteFile: result.emptyCreatedDocument && fileCreated && result.text === '',
+      };
     },
   };
 }

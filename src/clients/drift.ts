@@ -11,7 +11,7 @@ import {
   entryDrift,
   type HubEntrySpec,
   type HubTransport,
-  inferHubSpec,
+  localHubUpArgs,
   mergeEntry,
   renderHubEntry,
 } from './hubEntry.js';
@@ -31,18 +31,34 @@ export interface Desired {
   drift: string[];
 }
 
+/** An entry of the hub's name that mcp-fleet did not write and does not recognise as its own. */
+export interface Unmanaged {
+  unmanaged: string;
+}
+
+export const UNMANAGED_REASON =
+  'not managed by mcp-fleet: no install record, and it does not start a local mcp-fleet with `up --stdio`; left as it is (`clients install` replaces it)';
+
 /**
  * What install would write now over `installed`: from the install record when there is one,
- * else inferred from the entry itself. Throws USAGE when it cannot be recomputed (a literal
- * token that is no longer in the file, a reference this client cannot expand).
+ * else, for an entry that is recognisably a local mcp-fleet, the same launch with the entry's
+ * own arguments kept. Anything else of that name is `Unmanaged` and must not be touched.
+ * Throws USAGE when it cannot be recomputed (a literal token that is no longer in the file, a
+ * reference this client cannot expand).
  */
 export function desiredEntry(
   ctx: ClientsContext,
   location: ClientLocation,
   installed: unknown,
   record: InstallRecord | undefined,
-): Desired {
-  let spec = record ? specOfRecord(record) : inferHubSpec(installed);
+): Desired | Unmanaged {
+  let spec: HubEntrySpec;
+  if (record) spec = specOfRecord(record);
+  else {
+    const upArgs = localHubUpArgs(installed);
+    if (!upArgs) return { unmanaged: UNMANAGED_REASON };
+    spec = { transport: 'stdio', upArgs };
+  }
   if (record?.tokenLiteral) {
     const token = bearerLiteral(entryAuthorization(installed));
     if (token === undefined) {
@@ -66,6 +82,8 @@ export interface LocationStatus {
   file: string;
   exists: boolean;
   installed: boolean;
+  /** An entry of that name is there but mcp-fleet does not manage it (why); `installed` is false. */
+  unmanaged?: string;
   transport?: HubTransport;
   /** Keys install owns that differ from what it would write now (empty: in sync). */
   drift: string[];
@@ -93,6 +111,8 @@ export async function inspectLocation(
   try {
     const record = await ctx.records.get(location, name);
     const desired = desiredEntry(ctx, location, installed, record);
+    if ('unmanaged' in desired)
+      return { ...base, exists: true, installed: false, unmanaged: desired.unmanaged, drift: [] };
     return {
       ...base,
       exists: true,
@@ -125,7 +145,11 @@ export async function listClients(ctx: ClientsContext, name: string): Promise<Cl
         return { client: info.id, label: CLIENT_LABELS[info.id], found: false, locations: [] };
       const statuses = await Promise.all(info.locations.map((l) => inspectLocation(ctx, l, name)));
       const locations = statuses.filter(
-        (s) => s.scope === 'user' || s.installed || (s.scope === 'project' && s.exists),
+        (s) =>
+          s.scope === 'user' ||
+          s.installed ||
+          s.unmanaged !== undefined ||
+          (s.scope === 'project' && s.exists),
       );
       return { client: info.id, label: info.label, found: true, locations };
     }),

@@ -1,4 +1,5 @@
 import { FleetError } from '../errors/index.js';
+import type { Scope } from './catalog.js';
 import { DEFAULT_HUB_URL, DEFAULT_TOKEN_ENV, type HubEntrySpec } from './hubEntry.js';
 
 /**
@@ -59,4 +60,18 @@ export function specFromFlags(
   if (!token)
     throw new FleetError('USAGE', `--token-literal writes the value of $${tokenEnv}, which is not set`);
   return { transport, url, tokenEnv, token };
+}
+
+/**
+ * Refuses a literal token for `--scope project`: a project's file (`.mcp.json`,
+ * `.vscode/mcp.json`, …) is meant to be committed and shared, so the hub token would end up in
+ * the repository. Called by install and import before any file is read.
+ */
+export function checkTokenLiteralScope(spec: HubEntrySpec, scope: Scope): void {
+  if (spec.token === undefined || scope !== 'project') return;
+  throw new FleetError(
+    'USAGE',
+    '--token-literal cannot go with --scope project: the project file is meant to be committed, and the hub token would be in it; use --token-env (the file then names the variable), or --scope user',
+    { scope },
+  );
 }

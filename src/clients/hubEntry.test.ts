@@ -8,6 +8,7 @@ import {
   entryDrift,
   type HubEntrySpec,
   inferHubSpec,
+  localHubUpArgs,
   mergeEntry,
   renderHubEntry,
   sameJson,
@@ -103,6 +104,28 @@ describe('drift and merge', () => {
     expect(merged).toEqual({ ...desired, env: { DEBUG: '1' }, disabled: false });
   });
 
+  it('owns only the Authorization header of a header map, in any case', () => {
+    const http = render('cursor', HTTP);
+    const headers = { 'X-Tenant': 'lab', authorization: 'Bearer ${env:OLD}' };
+    expect(
+      entryDrift({ ...http, headers: { ...(http.headers as object), 'X-Tenant': 'lab' } }, http),
+    ).toEqual([]);
+    expect(entryDrift({ ...http, headers }, http)).toEqual(['headers']);
+    expect(mergeEntry({ ...http, headers }, http)).toEqual({
+      ...http,
+      headers: { 'X-Tenant': 'lab', Authorization: 'Bearer ${env:TOK}' },
+    });
+    // Switching to stdio drops the Authorization header only.
+    expect(mergeEntry({ ...http, headers }, desired)).toEqual({ ...desired, headers: { 'X-Tenant': 'lab' } });
+    const codex = render('codex', { ...HTTP, token: 'mcpf_x' });
+    expect(
+      mergeEntry({ url: 'u', http_headers: { 'X-A': '1', Authorization: 'Bearer old' } }, codex),
+    ).toEqual({
+      ...codex,
+      http_headers: { 'X-A': '1', Authorization: 'Bearer mcpf_x' },
+    });
+  });
+
   it('sameJson ignores key order and undefined members', () => {
     expect(sameJson({ a: 1, b: [1, { c: 2, d: 3 }] }, { b: [1, { d: 3, c: 2 }], a: 1, e: undefined })).toBe(
       true,
@@ -119,6 +142,33 @@ describe('reading an installed entry back', () => {
     expect(bearerEnvName('Bearer abc')).toBeUndefined();
     expect(bearerLiteral('Bearer abc')).toBe('abc');
     expect(bearerLiteral('Bearer ${TOK}')).toBeUndefined();
+  });
+
+  it('recognises a local mcp-fleet started over stdio, and nothing else', () => {
+    expect(
+      localHubUpArgs({ command: '/usr/bin/node', args: ['/o/mcp-fleet.js', 'up', '--stdio', '-v'] }),
+    ).toEqual(['--stdio', '-v']);
+    expect(
+      localHubUpArgs({ command: '/usr/local/bin/mcp-fleet', args: ['up', '--stdio', '--config=/x'] }),
+    ).toEqual(['--stdio', '--config=/x']);
+    expect(
+      localHubUpArgs({ command: 'C:\\node\\node.exe', args: ['C:\\m\\mcp-fleet.js', 'up', '--stdio'] }),
+    ).toEqual(['--stdio']);
+    for (const entry of [
+      { command: 'npx', args: ['-y', 'mcp-remote', 'https://hub.example/mcp'] },
+      { command: 'ssh', args: ['host', 'mcp-fleet', 'up', '--stdio'] },
+      { command: 'npx', args: ['-y', 'mcp-fleet', 'up', '--stdio'] },
+      { command: 'node', args: ['/o/mcp-fleet.js', 'up'] },
+      { command: 'node', args: ['/o/mcp-fleet.js', 'status', '--stdio'] },
+      { command: 'node', args: ['x.js', 'up', '--stdio'] },
+      { url: 'http://127.0.0.1:7420/mcp' },
+    ]) {
+      expect(localHubUpArgs(entry)).toBeUndefined();
+    }
+    expect(inferHubSpec({ command: 'node', args: ['m.js', 'up', '--stdio', '--config=/f.yaml'] })).toEqual({
+      transport: 'stdio',
+      config: '/f.yaml',
+    });
   });
 
   it('infers the spec of an entry written without install, keeping its URL and token', () => {

@@ -20,6 +20,11 @@ export interface HubEntrySpec {
   tokenEnv?: string;
   /** http: the token itself, written literally (only with --token-literal). */
   token?: string;
+  /**
+   * stdio, an entry found without an install record: its own words after `up` (`--stdio`,
+   * `--config=/x`, other flags), written back as they are so a repair only re-points the launcher.
+   */
+  upArgs?: readonly string[];
 }
 
 /** How a client starts mcp-fleet: `command` plus leading `args` (node and the script). */
@@ -34,7 +39,8 @@ export const DEFAULT_TOKEN_ENV = 'MCP_FLEET_TOKEN';
 /**
  * Keys of an entry that `install` owns: they decide where the client connects. Any other key
  * (an `env` the operator added, `disabled`, `timeout`, `alwaysAllow`…) is the operator's or
- * the client's and survives a repair.
+ * the client's and survives a repair. Of `headers` and `http_headers` only the Authorization
+ * header is owned; other headers in them survive too.
  */
 export const MANAGED_KEYS: readonly string[] = [
   'type',
@@ -86,7 +92,8 @@ export function renderHubEntry(
 ): Record<string, unknown> {
   const client = location.client;
   if (spec.transport === 'stdio') {
-    const args = [...launcher.args, 'up', '--stdio', ...(spec.config ? ['--config', spec.config] : [])];
+    const tail = spec.upArgs ?? ['--stdio', ...(spec.config ? ['--config', spec.config] : [])];
+    const args = [...launcher.args, 'up', ...tail];
     const typed = client === 'claude-code' || client === 'vscode';
     return { ...(typed ? { type: 'stdio' } : {}), command: launcher.command, args };
   }
@@ -124,16 +131,58 @@ export function sameJson(a: unknown, b: unknown): boolean {
 const asRecord = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
+/** Keys holding a header map; of those, only the Authorization header is install's. */
+const HEADER_KEYS: readonly string[] = ['headers', 'http_headers'];
+const isAuthorization = (header: string) => header.toLowerCase() === 'authorization';
+
+/** The Authorization values of a header map (any case; more than one is itself a defect). */
+function authorizations(map: unknown): unknown[] {
+  return Object.entries(asRecord(map))
+    .filter(([header]) => isAuthorization(header))
+    .map(([, value]) => value);
+}
+
 /** The managed keys where `installed` differs from `desired` (empty: no drift). */
 export function entryDrift(installed: unknown, desired: Record<string, unknown>): string[] {
   const current = asRecord(installed);
-  return MANAGED_KEYS.filter((key) => !sameJson(current[key], desired[key]));
+  return MANAGED_KEYS.filter((key) =>
+    HEADER_KEYS.includes(key)
+      ? !sameJson(authorizations(current[key]), authorizations(desired[key]))
+      : !sameJson(current[key], desired[key]),
+  );
 }
 
-/** `desired`, keeping the keys of `installed` that install does not own. */
+/**
+ * `installed`'s header map with its Authorization header replaced by `desired`'s (or dropped
+ * when `desired` has none), every other header kept in place: a client or the operator may add
+ * headers of their own (a tenant id, a trace flag) that a repair must not take away.
+ */
+function mergeHeaders(installed: unknown, desired: unknown): Record<string, unknown> | undefined {
+  const own = Object.entries(asRecord(desired)).find(([header]) => isAuthorization(header));
+  const merged: Record<string, unknown> = {};
+  let placed = false;
+  for (const [header, value] of Object.entries(asRecord(installed))) {
+    if (!isAuthorization(header)) merged[header] = value;
+    else if (own && !placed) {
+      merged[own[0]] = own[1];
+      placed = true;
+    }
+  }
+  if (own && !placed) merged[own[0]] = own[1];
+  return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
+/** `desired`, keeping the keys of `installed` that install does not own (and its other headers). */
 export function mergeEntry(installed: unknown, desired: Record<string, unknown>): Record<string, unknown> {
-  const kept = Object.entries(asRecord(installed)).filter(([key]) => !MANAGED_KEYS.includes(key));
-  return { ...desired, ...Object.fromEntries(kept) };
+  const current = asRecord(installed);
+  const merged: Record<string, unknown> = { ...desired };
+  for (const key of HEADER_KEYS) {
+    const headers = mergeHeaders(current[key], desired[key]);
+    if (headers) merged[key] = headers;
+    else delete merged[key];
+  }
+  const kept = Object.entries(current).filter(([key]) => !MANAGED_KEYS.includes(key));
+  return { ...merged, ...Object.fromEntries(kept) };
 }
 
 /** `Bearer ${env:X}`, `Bearer ${X}` or `Bearer $X` → X. */
@@ -160,10 +209,33 @@ export function entryUrl(entry: unknown): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
-/** The Authorization header value of a remote entry in any dialect. */
+/** The Authorization header value of a remote entry in any dialect (header name in any case). */
 export function entryAuthorization(entry: unknown): unknown {
   const e = asRecord(entry);
-  return asRecord(e.headers).Authorization ?? asRecord(e.http_headers).Authorization;
+  return authorizations(e.headers)[0] ?? authorizations(e.http_headers)[0];
+}
+
+const MCP_FLEET_SCRIPT = /(^|[/\\])mcp-fleet(\.js)?$/;
+const NODE_BINARY = /(^|[/\\])(node|nodejs)(\.exe)?$/i;
+
+/**
+ * The words after `up` of an entry that is recognisably a local mcp-fleet started over stdio
+ * (`<node> <…/mcp-fleet.js> up --stdio …` or `<…/mcp-fleet> up --stdio …`), else undefined.
+ * Only such an entry may be repaired without an install record: a `fleet` entry that runs
+ * anything else (`npx -y mcp-remote https://…`, `ssh host mcp-fleet up --stdio`, a remote URL)
+ * is the operator's own way of reaching a hub, and rewriting it would break it.
+ */
+export function localHubUpArgs(installed: unknown): string[] | undefined {
+  const e = asRecord(installed);
+  const args = Array.isArray(e.args) ? e.args : [];
+  if (typeof e.command !== 'string' || !args.every((a): a is string => typeof a === 'string'))
+    return undefined;
+  let rest: string[];
+  if (MCP_FLEET_SCRIPT.test(e.command)) rest = args;
+  else if (NODE_BINARY.test(e.command) && MCP_FLEET_SCRIPT.test(args[0] ?? '')) rest = args.slice(1);
+  else return undefined;
+  if (rest[0] !== 'up' || !rest.includes('--stdio')) return undefined;
+  return rest.slice(1);
 }
 
 /**
@@ -176,7 +248,13 @@ export function inferHubSpec(installed: unknown): HubEntrySpec {
   if (typeof e.command === 'string') {
     const args = Array.isArray(e.args) ? e.args : [];
     const at = args.indexOf('--config');
-    const config = at >= 0 && typeof args[at + 1] === 'string' ? (args[at + 1] as string) : undefined;
+    const joined = args.find((a) => typeof a === 'string' && a.startsWith('--config='));
+    const config =
+      at >= 0 && typeof args[at + 1] === 'string'
+        ? (args[at + 1] as string)
+        : typeof joined === 'string'
+          ? joined.slice('--config='.length)
+          : undefined;
     return { transport: 'stdio', ...(config ? { config } : {}) };
   }
   const url = entryUrl(e);
@@ -190,4 +268,27 @@ export function inferHubSpec(installed: unknown): HubEntrySpec {
     ...(tokenEnv ? { tokenEnv } : {}),
     ...(token !== undefined ? { token } : {}),
   };
+}
+
+/**
+ * The entry with each literal Authorization value (not a variable reference) replaced by
+ * `<redacted>`: results are printed (`--json` too), and a token on a terminal or in a CI log
+ * is a leaked token.
+ */
+export function redactEntry(entry: Record<string, unknown>): Record<string, unknown> {
+  const redacted: Record<string, unknown> = { ...entry };
+  for (const key of HEADER_KEYS) {
+    if (!entry[key] || typeof entry[key] !== 'object' || Array.isArray(entry[key])) continue;
+    redacted[key] = Object.fromEntries(
+      Object.entries(entry[key] as Record<string, unknown>).map(([header, value]) => [
+        header,
+        isAuthorization(header) && typeof value === 'string' && bearerEnvName(value) === undefined
+          ? /^Bearer\s/i.test(value)
+            ? 'Bearer <redacted>'
+            : '<redacted>'
+          : value,
+      ]),
+    );
+  }
+  return redacted;
 }

@@ -17,16 +17,10 @@ export type { EntryFlags } from './entryFlags.js';
 export { hubEntryName, specFromFlags } from './entryFlags.js';
 export type { HubEntrySpec, HubTransport, Launcher } from './hubEntry.js';
 export { DEFAULT_HUB_URL, DEFAULT_TOKEN_ENV, renderHubEntry } from './hubEntry.js';
-export type {
-  AddFleetServers,
-  FleetServerEntry,
-  ImportPlan,
-  ImportReport,
-  ImportRequest,
-  LeftServer,
-  PlannedServer,
-} from './importServers.js';
-export { fleetServerName, importServers, planImport } from './importServers.js';
+export type { FleetServerEntry, ImportPlan, LeftServer, PlannedServer } from './importPlan.js';
+export { fleetServerName, planImport } from './importPlan.js';
+export type { AddFleetServers, ImportReport, ImportRequest } from './importServers.js';
+export { importServers } from './importServers.js';
 export type { InstallRequest, InstallResult, RemoveRequest, RemoveResult } from './install.js';
 export { installHubEntry, removeHubEntry, SECRET_MODE } from './install.js';
 export type { InstallRecord, InstallRecords } from './installRecords.js';

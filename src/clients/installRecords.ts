@@ -27,6 +27,10 @@ const RecordSchema = z
     fileCreated: z.boolean().optional(),
     createdPath: z.array(z.string()).optional(),
     addedFinalNewline: z.boolean().optional(),
+    /** Directories the install created for the file, deepest first (remove takes them away if empty). */
+    createdDirs: z.array(z.string()).optional(),
+    /** The file's mode before a literal token forced 0600 (remove puts it back). */
+    modeBefore: z.number().int().min(0).max(0o7777).optional(),
     installedAt: z.string(),
   })
   .strict();

@@ -166,3 +166,114 @@ describe('setJsonEntry and removeJsonEntry', () => {
     expect(removeJsonEntry(text, 'f', JSON_STRICT, ['x'], 'fleet', null).text).toBe(text);
   });
 });
+
+describe('documents of comments only, neighbours, byte order marks', () => {
+  const JSON_COMMENTS: JsonFlavor = { comments: true, trailingCommas: false };
+
+  it('keeps a document of comments only: the object goes after them, remove gives the bytes back', () => {
+    for (const text of [
+      '// my settings\n',
+      '// my settings, no final newline',
+      '/* block */',
+      '\r\n// crlf\r\n\r\n',
+      '\n\n',
+      '   ',
+    ]) {
+      const set = setJsonEntry(text, 'f', JSONC, ['servers'], 'fleet', ENTRY);
+      expect(set.text.startsWith(text)).toBe(true);
+      expect(set.createdPath).toEqual([]);
+      expect(readJsonEntries(set.text, 'f', JSONC, ['servers'])).toEqual({ fleet: ENTRY });
+      const removed = removeJsonEntry(set.text, 'f', JSONC, ['servers'], 'fleet', [], set.addedFinalNewline);
+      expect(removed).toEqual({ text, emptyCreatedDocument: true });
+    }
+    const noNewline = setJsonEntry('// x', 'f', JSON_COMMENTS, ['mcpServers'], 'fleet', 1);
+    expect(noNewline).toEqual({
+      text: '// x\n{\n  "mcpServers": {\n    "fleet": 1\n  }\n}\n',
+      createdPath: [],
+      addedFinalNewline: true,
+    });
+  });
+
+  it('removing a member that is not the last keeps the comments of its neighbours', () => {
+    const text = [
+      '{',
+      '  "servers": {',
+      '    "a": 1, // about a',
+      '    // about the next one',
+      '    "fleet": {',
+      '      "command": "x"',
+      '    }, // the hub',
+      '    /* about b */',
+      '    "b": 2',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    expect(removeJsonEntry(text, 'f', JSONC, ['servers'], 'fleet', null).text).toBe(
+      [
+        '{',
+        '  "servers": {',
+        '    "a": 1, // about a',
+        '    // about the next one',
+        '    /* about b */',
+        '    "b": 2',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const first = '{\n  "m": {\n    "fleet": 1, // mine\n    // about b\n    "b": 2\n  }\n}\n';
+    expect(removeJsonEntry(first, 'f', JSONC, ['m'], 'fleet', null).text).toBe(
+      '{\n  "m": {\n    // about b\n    "b": 2\n  }\n}\n',
+    );
+    const inline = '{"m": {"a": 1, "fleet": 2, /* c */ "b": 3}}';
+    expect(removeJsonEntry(inline, 'f', JSONC, ['m'], 'fleet', null).text).toBe(
+      '{"m": {"a": 1, /* c */ "b": 3}}',
+    );
+  });
+
+  it('removing the last member after a comment takes only its line and the separator comma', () => {
+    const text = '{\n  "m": {\n    "a": 1, // about a\n    // note\n    "fleet": 2\n  }\n}\n';
+    const removed = removeJsonEntry(text, 'f', JSONC, ['m'], 'fleet', null).text;
+    expect(removed).toBe('{\n  "m": {\n    "a": 1 // about a\n    // note\n  }\n}\n');
+    expect(readJsonEntries(removed, 'f', JSON_COMMENTS, ['m'])).toEqual({ a: 1 });
+    const trailing = '{\n  "m": {\n    "a": 1,\n    // note\n    "fleet": 2,\n  },\n}\n';
+    expect(removeJsonEntry(trailing, 'f', JSONC, ['m'], 'fleet', null).text).toBe(
+      '{\n  "m": {\n    "a": 1,\n    // note\n  },\n}\n',
+    );
+    const inserted = roundTrip(
+      '{\n  // top\n  "servers": {\n    // only a comment\n  }\n}\n',
+      ['servers'],
+      JSONC,
+    );
+    expect(inserted.inserted).toContain('    // only a comment\n    "fleet": {');
+    const only = '{\n  "m": {\n    // keep me\n    "fleet": 2\n  }\n}\n';
+    expect(removeJsonEntry(only, 'f', JSONC, ['m'], 'fleet', null).text).toBe(
+      '{\n  "m": {\n    // keep me\n  }\n}\n',
+    );
+  });
+
+  it('still round-trips install then remove byte for byte next to comments', () => {
+    for (const text of [
+      '{\n  "servers": {\n    "a": 1, // about a\n    /* b */ "b": 2 // end\n  }\n}\n',
+      '{\n  // top\n  "servers": {\n    // only a comment\n  }\n}\n',
+      '{\n  "x": 1 // last\n}\n',
+      '{\n  "servers": { /* c */ }\n}\n',
+    ]) {
+      expect(roundTrip(text, ['servers'], JSONC).removed).toBe(text);
+    }
+  });
+
+  it('reads and edits a document with a byte order mark, keeping the mark', () => {
+    const text = '\ufeff{\n  "mcpServers": {}\n}\n';
+    expect(readJsonEntries(text, 'f', JSON_STRICT, ['mcpServers'])).toEqual({});
+    const { inserted, removed } = roundTrip(text, ['mcpServers']);
+    expect(inserted.startsWith('\ufeff{\n  "mcpServers": {\n    "fleet"')).toBe(true);
+    expect(removed).toBe(text);
+    const error = thrown(() => readJsonEntries('\ufeff{"a": }', '/x.json', JSON_STRICT, ['m']));
+    expect(error.data).toEqual({ file: '/x.json', line: 1, column: 7 });
+    const empty = setJsonEntry('\ufeff', 'f', JSON_STRICT, ['m'], 'fleet', 1);
+    expect(empty.text).toBe('\ufeff{\n  "m": {\n    "fleet": 1\n  }\n}\n');
+    expect(removeJsonEntry(empty.text, 'f', JSON_STRICT, ['m'], 'fleet', []).text).toBe('\ufeff');
+  });
+});

@@ -1,6 +1,5 @@
 import {
   applyEdits,
-  type Edit,
   getNodeValue,
   type Node,
   type ParseError,
@@ -8,6 +7,7 @@ import {
   printParseErrorCode,
 } from 'jsonc-parser';
 import { FleetError } from '../errors/index.js';
+import { deleteMember, insertMember, layoutOf, lineIndent, pretty } from './jsonMembers.js';
 
 /**
  * Edits one entry of a JSON or JSONC document as text, leaving every other byte alone
@@ -17,9 +17,23 @@ import { FleetError } from '../errors/index.js';
  * before a trailing comment), which would make install-then-remove lose bytes.
  *
  * Round trip: an insert puts `,<eol><indent>"name": value` right after the last member (or
- * fills an empty `{}`), and a remove deletes exactly from the end of the previous member to
- * the end of the removed one, so remove after install gives the original bytes back.
+ * fills an empty `{}`), and a remove of that last member deletes exactly from the end of the
+ * previous member to its end, so remove after install gives the original bytes back. Removing
+ * any other member deletes only its own text — its line(s), its comma and a comment on its
+ * line — never a comment between members, which may belong to a neighbour.
+ *
+ * A document holding nothing but comments and whitespace keeps them: the new object goes
+ * after them (after a line end, which is added and remembered if missing), and removing it
+ * gives those bytes back. A UTF-8 byte order mark is set aside for parsing (jsonc-parser
+ * refuses it) and kept in front of the result.
  */
+
+const BOM = '\ufeff';
+
+/** The byte order mark (or '') and the text after it; offsets and line/column refer to the latter. */
+function splitBom(text: string): [string, string] {
+  return text.startsWith(BOM) ? [BOM, text.slice(BOM.length)] : ['', text];
+}
 
 export interface JsonFlavor {
   comments: boolean;
@@ -31,6 +45,8 @@ export interface JsonInsertResult {
   text: string;
   /** Path of the outermost object it created (`[]`: the whole document), or null. */
   createdPath: string[] | null;
+  /** A document of comments only had no final line end and got one before the new object. */
+  addedFinalNewline?: boolean;
 }
 
 function position(text: string, offset: number): { line: number; column: number } {
@@ -95,11 +111,12 @@ function walk(root: Node, path: readonly string[], file: string, text: string): 
 
 /** The server map at `path` (undefined when absent); CONFIG_INVALID when the file cannot be read. */
 export function readJsonEntries(
-  text: string,
+  withBom: string,
   file: string,
   flavor: JsonFlavor,
   path: readonly string[],
 ): Record<string, unknown> | undefined {
+  const text = splitBom(withBom)[1];
   const root = parseRoot(text, file, flavor);
   if (!root) return undefined;
   const { object, depth } = walk(root, path, file, text);
@@ -109,57 +126,8 @@ export function readJsonEntries(
   return getNodeValue(object) as Record<string, unknown>;
 }
 
-interface Layout {
-  eol: string;
-  unit: string;
-}
-
-function layoutOf(text: string): Layout {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indented = /^([ \t]+)\S/m.exec(text)?.[1];
-  const unit = indented?.startsWith('\t') ? '\t' : indented ? ' '.repeat(Math.min(indented.length, 8)) : '  ';
-  return { eol, unit };
-}
-
-/** Leading whitespace of the line `offset` is on. */
-function lineIndent(text: string, offset: number): string {
-  const start = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
-}
-
-function onOneLine(text: string, from: number, to: number): boolean {
-  return !text.slice(from, to).includes('\n');
-}
-
-function pretty(value: unknown, indent: string, layout: Layout): string {
-  return JSON.stringify(value, null, layout.unit).split('\n').join(`${layout.eol}${indent}`);
-}
-
 function nest(keys: readonly string[], value: unknown): unknown {
   return keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
-}
-
-/** The text of `"key": value` inserted as the last member of `object`, and its offsets. */
-function insertMember(text: string, object: Node, key: string, value: unknown, layout: Layout): Edit {
-  const members = object.children ?? [];
-  const last = members.at(-1);
-  const objectIndent = lineIndent(text, object.offset);
-  if (!last) {
-    const indent = objectIndent + layout.unit;
-    const body = `${layout.eol}${indent}${JSON.stringify(key)}: ${pretty(value, indent, layout)}${layout.eol}${objectIndent}`;
-    return { offset: object.offset + 1, length: object.length - 2, content: body };
-  }
-  const end = last.offset + last.length;
-  if (onOneLine(text, object.offset, last.offset)) {
-    // An inline object (`{"a": 1}`) stays inline.
-    return { offset: end, length: 0, content: `, ${JSON.stringify(key)}: ${JSON.stringify(value)}` };
-  }
-  const indent = lineIndent(text, last.offset);
-  return {
-    offset: end,
-    length: 0,
-    content: `,${layout.eol}${indent}${JSON.stringify(key)}: ${pretty(value, indent, layout)}`,
-  };
 }
 
 /**
@@ -167,6 +135,19 @@ function insertMember(text: string, object: Node, key: string, value: unknown, l
  * way (an empty or missing document becomes `{ "<path…>": { name: value } }`).
  */
 export function setJsonEntry(
+  withBom: string,
+  file: string,
+  flavor: JsonFlavor,
+  path: readonly string[],
+  name: string,
+  value: unknown,
+): JsonInsertResult {
+  const [bom, text] = splitBom(withBom);
+  const result = setInBody(text, file, flavor, path, name, value);
+  return { ...result, text: bom + result.text };
+}
+
+function setInBody(
   text: string,
   file: string,
   flavor: JsonFlavor,
@@ -177,8 +158,14 @@ export function setJsonEntry(
   const layout = layoutOf(text);
   const root = parseRoot(text, file, flavor);
   if (!root) {
+    // Comments (and blank lines) before any object stay; a line comment needs a line end after it.
     const doc = nest(path, { [name]: value });
-    return { text: `${pretty(doc, '', layout)}${layout.eol}`, createdPath: [] };
+    const separator = text.length > 0 && !text.endsWith('\n') ? layout.eol : '';
+    return {
+      text: `${text}${separator}${pretty(doc, '', layout)}${layout.eol}`,
+      createdPath: [],
+      ...(separator ? { addedFinalNewline: true } : {}),
+    };
   }
   const { object, depth } = walk(root, path, file, text);
   if (depth === path.length) {
@@ -200,43 +187,35 @@ export function setJsonEntry(
   return { text: applyEdits(text, [edit]), createdPath: path.slice(0, depth + 1) };
 }
 
-/** The edit that deletes member `index` of `object`, the inverse of `insertMember`. */
-function deleteMember(object: Node, index: number): Edit {
-  const members = object.children ?? [];
-  const member = members[index] as Node;
-  const previous = members[index - 1];
-  const next = members[index + 1];
-  if (previous) {
-    const from = previous.offset + previous.length;
-    return { offset: from, length: member.offset + member.length - from, content: '' };
-  }
-  if (next) return { offset: member.offset, length: next.offset - member.offset, content: '' };
-  return { offset: object.offset + 1, length: object.length - 2, content: '' };
-}
-
 export interface JsonRemoveResult {
   text: string;
-  /** True when the document is now empty (`{}`) and `createdPath` said install created it. */
+  /**
+   * True when the document install created is gone (`text` is then what was there before it:
+   * empty, or the comments it was written after).
+   */
   emptyCreatedDocument: boolean;
 }
 
 /**
  * Removes `name` from the map at `path`. With `createdPath` (what the install created), the
- * objects it created go too when nothing else was added to them since.
+ * objects it created go too when nothing else was added to them since; a whole document it
+ * created goes with the line end after it (and the one it added before it, `addedFinalNewline`).
  */
 export function removeJsonEntry(
-  text: string,
+  withBom: string,
   file: string,
   flavor: JsonFlavor,
   path: readonly string[],
   name: string,
   createdPath: readonly string[] | null,
+  addedFinalNewline = false,
 ): JsonRemoveResult {
+  const [bom, text] = splitBom(withBom);
   const root = parseRoot(text, file, flavor);
-  if (!root) return { text, emptyCreatedDocument: false };
+  if (!root) return { text: withBom, emptyCreatedDocument: false };
   const { object, depth } = walk(root, path, file, text);
   if (depth < path.length || !propertyOf(object, name, file, text))
-    return { text, emptyCreatedDocument: false };
+    return { text: withBom, emptyCreatedDocument: false };
   // Climb while the object holds nothing but the way down to our entry, up to what install created.
   const chain: Node[] = [root];
   for (const key of path)
@@ -252,8 +231,11 @@ export function removeJsonEntry(
   }
   const parent = chain[level] as Node;
   if (createdPath && level === 0 && (parent.children?.length ?? 0) === 1 && createdPath.length === 0) {
-    return { text: applyEdits(text, [deleteMember(parent, 0)]), emptyCreatedDocument: true };
+    let before = text.slice(0, root.offset);
+    const after = text.slice(root.offset + root.length).replace(/^\r?\n/, '');
+    if (addedFinalNewline) before = before.replace(/\r?\n$/, '');
+    return { text: bom + before + after, emptyCreatedDocument: true };
   }
   const index = (parent.children ?? []).findIndex((p) => p.children?.[0]?.value === key);
-  return { text: applyEdits(text, [deleteMember(parent, index)]), emptyCreatedDocument: false };
+  return { text: bom + applyEdits(text, deleteMember(text, parent, index)), emptyCreatedDocument: false };
 }

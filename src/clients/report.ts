@@ -16,6 +16,7 @@ function pad(text: string, width: number): string {
 function describeLocation(s: LocationStatus, name: string): string {
   const where = `${pad(s.scope, 8)}${s.file}${s.exists ? '' : ' (no file)'}`;
   if (s.error) return `  ${where}\n      cannot use it: ${s.error}`;
+  if (s.unmanaged) return `  ${where}\n      "${name}" is there, ${s.unmanaged}`;
   if (!s.installed) return `  ${where}\n      "${name}" not installed`;
   const state = s.drift.length
     ? `drift in ${s.drift.join(', ')} (mcp-fleet clients sync repairs it)`

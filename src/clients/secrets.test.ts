@@ -1,6 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the clients' own ${VAR} syntax is the data under test
 import { describe, expect, it } from 'vitest';
-import { isVariableReference, looksSecret, looksSecretValue } from './secrets.js';
+import {
+  isVariableReference,
+  looksSecret,
+  looksSecretValue,
+  secretArguments,
+  urlCarriesSecret,
+} from './secrets.js';
 
 describe('looksSecret', () => {
   it('flags secret names whatever the value', () => {
@@ -51,5 +57,45 @@ describe('looksSecret', () => {
     expect(isVariableReference('Bearer $TOKEN')).toBe(true);
     expect(isVariableReference('${workspaceFolder}/src')).toBe(true);
     expect(isVariableReference('costs $5')).toBe(false);
+  });
+});
+
+describe('secretArguments and urlCarriesSecret', () => {
+  it('names secret flags and secret-looking values, never printing the value', () => {
+    expect(
+      secretArguments([
+        '-y',
+        'server',
+        '--api-key',
+        'plainword',
+        '--token=abc',
+        '--password',
+        'hunter2',
+        '--secret=x',
+        'ghp_0123456789abcdef',
+        'https://u:p@db.example/x',
+        'https://api.example/x?access_token=abc',
+      ]),
+    ).toEqual(['--api-key', '--token', '--password', '--secret', 'argument 9', 'argument 10', 'argument 11']);
+    expect(
+      secretArguments(['--api-key', '--verbose', '--token=', '/srv', '@scope/server@1.2.3', '--port', '80']),
+    ).toEqual([]);
+  });
+
+  it('finds user info and secret-looking query parameters in URLs', () => {
+    for (const url of [
+      'https://user:pass@hub.example/mcp',
+      'https://tok123@hub.example/mcp',
+      'https://hub.example/mcp?api_key=abc',
+      'https://hub.example/mcp?apiKey=abc',
+      'https://hub.example/mcp?accessToken=abc',
+      'https://hub.example/mcp?sig=abc',
+      'https://hub.example/mcp?x=ghp_0123456789abcdef',
+    ]) {
+      expect(urlCarriesSecret(url)).toBe(true);
+      expect(looksSecretValue(url)).toBe(true);
+    }
+    expect(urlCarriesSecret('https://hub.example/mcp?region=eu&page=2')).toBe(false);
+    expect(urlCarriesSecret('not a url')).toBe(false);
   });
 });

@@ -102,8 +102,99 @@ describe('drift and sync', () => {
       headers: { Authorization: 'Bearer ${env:T}' },
     };
     const file = write('vscode', JSON.stringify({ servers: { fleet: entry } }));
-    expect(await syncClients(temp.ctx, 'fleet')).toEqual([expect.objectContaining({ action: 'in-sync' })]);
+    // Not a local mcp-fleet and no install record: never touched (item 1 of the review).
+    expect(await syncClients(temp.ctx, 'fleet')).toEqual([expect.objectContaining({ action: 'unmanaged' })]);
     expect(json(file).servers.fleet).toEqual(entry);
+  });
+
+  it('never rewrites a `fleet` entry without an install record that is not a local mcp-fleet', async () => {
+    temp = tempClients();
+    const moved = temp.with({ launcher: MOVED });
+    const remote = { command: 'npx', args: ['-y', 'mcp-remote', 'https://hub.example/mcp'] };
+    const ssh = { command: 'ssh', args: ['hub.lan', 'mcp-fleet', 'up', '--stdio'] };
+    const cursorText = `${JSON.stringify({ mcpServers: { fleet: remote } }, null, 2)}\n`;
+    const cursor = write('cursor', cursorText);
+    const geminiText = `${JSON.stringify({ mcpServers: { fleet: ssh } }, null, 2)}\n`;
+    const gemini = write('gemini', geminiText);
+    const results = await syncClients(moved, 'fleet');
+    expect(results.map((r) => [r.client, r.action])).toEqual([
+      ['cursor', 'unmanaged'],
+      ['gemini', 'unmanaged'],
+    ]);
+    expect(results[0]?.reason).toMatch(/^not managed by mcp-fleet/);
+    expect(readFileSync(cursor, 'utf8')).toBe(cursorText);
+    expect(readFileSync(gemini, 'utf8')).toBe(geminiText);
+    expect(() => statSync(`${cursor}${BACKUP_SUFFIX}`)).toThrow();
+    const listed = (await listClients(moved, 'fleet')).find((c) => c.client === 'cursor');
+    expect(listed?.locations[0]).toMatchObject({
+      installed: false,
+      drift: [],
+      unmanaged: expect.stringMatching(/^not managed by mcp-fleet/),
+    });
+  });
+
+  it('repairs a local mcp-fleet entry written by hand, keeping its own arguments', async () => {
+    temp = tempClients();
+    const entry = {
+      command: '/old/node',
+      args: ['/old/lib/mcp-fleet/dist/src/bin/mcp-fleet.js', 'up', '--stdio', '--config=/etc/f.yaml', '-v'],
+      env: { A: '1' },
+    };
+    const file = write('cursor', JSON.stringify({ mcpServers: { fleet: entry } }));
+    const [result] = await syncClients(temp.ctx, 'fleet');
+    expect(result).toMatchObject({ action: 'repaired', drift: ['command', 'args'] });
+    expect(json(file).mcpServers.fleet).toEqual({
+      command: TEST_LAUNCHER.command,
+      args: [...TEST_LAUNCHER.args, 'up', '--stdio', '--config=/etc/f.yaml', '-v'],
+      env: { A: '1' },
+    });
+    expect((await syncClients(temp.ctx, 'fleet')).map((r) => r.action)).toEqual(['in-sync']);
+  });
+
+  it("a repair replaces only the Authorization header, keeping the client's other headers", async () => {
+    temp = tempClients();
+    const file = write('cursor', '{}');
+    const spec = { transport: 'http' as const, url: 'http://hub.lan:7420/mcp', tokenEnv: 'HUB_TOKEN' };
+    await installHubEntry(temp.ctx, { client: 'cursor', name: 'fleet', spec });
+    const edited = json(file);
+    edited.mcpServers.fleet.url = 'http://elsewhere/mcp';
+    edited.mcpServers.fleet.headers = { 'X-Tenant': 'lab', authorization: 'Bearer ${env:OTHER}' };
+    writeFileSync(file, JSON.stringify(edited));
+    const [result] = await syncClients(temp.ctx, 'fleet');
+    expect(result).toMatchObject({ action: 'repaired', drift: ['url', 'headers'] });
+    expect(json(file).mcpServers.fleet).toEqual({
+      url: 'http://hub.lan:7420/mcp',
+      headers: { 'X-Tenant': 'lab', Authorization: 'Bearer ${env:HUB_TOKEN}' },
+    });
+    // Another header added later is not drift.
+    const again = json(file);
+    again.mcpServers.fleet.headers['X-Trace'] = '1';
+    writeFileSync(file, JSON.stringify(again));
+    expect((await syncClients(temp.ctx, 'fleet')).map((r) => r.action)).toEqual(['in-sync']);
+  });
+
+  it("keeps Codex's other http_headers through a repair of a literal-token entry", async () => {
+    temp = tempClients();
+    const file = write('codex', '');
+    const spec = {
+      transport: 'http' as const,
+      url: 'http://127.0.0.1:7420/mcp',
+      tokenEnv: 'T',
+      token: 'mcpf_q',
+    };
+    await installHubEntry(temp.ctx, { client: 'codex', name: 'fleet', spec });
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('http://127.0.0.1:7420/mcp', 'http://x/mcp')
+        .replace('{ Authorization = "Bearer mcpf_q" }', '{ X-Trace = "1", Authorization = "Bearer mcpf_q" }'),
+    );
+    expect(await syncClients(temp.ctx, 'fleet')).toEqual([
+      expect.objectContaining({ action: 'repaired', drift: ['url'] }),
+    ]);
+    expect(readFileSync(file, 'utf8')).toContain(
+      'http_headers = { X-Trace = "1", Authorization = "Bearer mcpf_q" }',
+    );
   });
 
   it('keeps a literal token through a repair, and reports when it is gone', async () => {

@@ -11,8 +11,11 @@ export interface SyncResult {
   client: ClientId;
   scope: Scope;
   file: string;
-  /** `failed`: the file cannot be parsed or the entry cannot be recomputed (see `reason`). */
-  action: 'repaired' | 'in-sync' | 'failed';
+  /**
+   * `failed`: the file cannot be parsed or the entry cannot be recomputed (see `reason`);
+   * `unmanaged`: an entry of that name mcp-fleet did not write and does not recognise, left alone.
+   */
+  action: 'repaired' | 'in-sync' | 'failed' | 'unmanaged';
   drift: string[];
   reason?: string;
   backup?: string;
@@ -46,6 +49,8 @@ export async function syncLocation(
       if (installed === undefined) return null;
       const record = await ctx.records.get(location, name);
       const desired = desiredEntry(ctx, location, installed, record);
+      if ('unmanaged' in desired)
+        return { ...base, action: 'unmanaged', drift: [], reason: desired.unmanaged };
       if (desired.drift.length === 0) return { ...base, action: 'in-sync', drift: [] };
       const next = doc.set(state.text, name, desired.entry).text;
       // A file install created has no original worth keeping.

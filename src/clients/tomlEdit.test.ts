@@ -105,3 +105,16 @@ describe('TOML entries', () => {
     expect(removeTomlEntry('a = 1\n', 'c', 'mcp_servers', 'fleet', false)).toBe('a = 1\n');
   });
 });
+
+describe('TOML with a byte order mark', () => {
+  it('finds its table on the first line and keeps the mark', () => {
+    const text = '\ufeff[mcp_servers.fleet]\ncommand = "old"\n\n[mcp_servers.other]\ncommand = "x"\n';
+    const set = setTomlEntry(text, 'c.toml', 'mcp_servers', 'fleet', { command: 'new' });
+    expect(set.text).toBe(
+      '\ufeff[mcp_servers.fleet]\ncommand = "new"\n\n[mcp_servers.other]\ncommand = "x"\n',
+    );
+    expect(removeTomlEntry(set.text, 'c.toml', 'mcp_servers', 'fleet', false)).toBe(
+      '\ufeff\n[mcp_servers.other]\ncommand = "x"\n',
+    );
+  });
+});

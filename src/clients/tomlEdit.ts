@@ -194,6 +194,9 @@ export interface TomlSetResult {
   addedFinalNewline: boolean;
 }
 
+/** A UTF-8 byte order mark, set aside so a table header on the first line is still found. */
+const BOM = '\ufeff';
+
 /** Adds or replaces the table `[table.name]` with `entry`. */
 export function setTomlEntry(
   text: string,
@@ -202,6 +205,10 @@ export function setTomlEntry(
   name: string,
   entry: Record<string, unknown>,
 ): TomlSetResult {
+  if (text.startsWith(BOM)) {
+    const result = setTomlEntry(text.slice(BOM.length), file, table, name, entry);
+    return { ...result, text: BOM + result.text };
+  }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const existing = readTomlEntries(text, file, table)?.[name];
   const rendered = renderTable(table, name, entry, eol);
@@ -233,6 +240,8 @@ export function removeTomlEntry(
   name: string,
   addedFinalNewline: boolean,
 ): string {
+  if (text.startsWith(BOM))
+    return BOM + removeTomlEntry(text.slice(BOM.length), file, table, name, addedFinalNewline);
   const existing = readTomlEntries(text, file, table)?.[name];
   if (existing === undefined) return text;
   const span = tableSpan(text, table, name);

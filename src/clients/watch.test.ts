@@ -120,3 +120,112 @@ describe('startClientsWatch', () => {
     expect(lines[1]).toBe(`own write ${file}`);
   });
 });
+
+describe('startClientsWatch, fights and failures', () => {
+  it('counts one repair per file per check when two scopes share the file', async () => {
+    temp = tempClients();
+    const file = locationOf(clientCatalog(temp.ctx.host), 'claude-code', 'user').file;
+    writeFileSync(file, '{\n  "numStartups": 3\n}\n');
+    for (const scope of ['user', 'local'] as const) {
+      await installHubEntry(temp.ctx, {
+        client: 'claude-code',
+        scope,
+        name: 'fleet',
+        spec: { transport: 'stdio' },
+      });
+    }
+    const installed = readFileSync(file, 'utf8');
+    const fake = fakeWatchers();
+    const lines: string[] = [];
+    watch = await startClientsWatch({
+      ctx: temp.ctx,
+      name: 'fleet',
+      log: (l) => lines.push(l),
+      watchDir: fake.watchDir,
+      debounceMs: 1,
+      maxRepairs: 2,
+    });
+    writeFileSync(file, installed.replaceAll('"up"', '"down"'));
+    fake.fire(file);
+    await watch.idle();
+    expect(lines).toEqual([
+      `repaired claude-code (user) ${file}: args`,
+      `repaired claude-code (local) ${file}: args`,
+    ]);
+    expect(readFileSync(file, 'utf8')).toBe(installed);
+  });
+
+  it('stops, with one warning, when a file keeps coming back to the same text however slowly', async () => {
+    const { file, installed, breakIt } = await setup();
+    const fake = fakeWatchers();
+    const lines: string[] = [];
+    let clock = 0;
+    watch = await startClientsWatch({
+      ctx: temp.ctx,
+      name: 'fleet',
+      log: (l) => lines.push(l),
+      watchDir: fake.watchDir,
+      debounceMs: 1,
+      // An hour between writes: no time window catches this fight.
+      now: () => (clock += 3_600_000),
+    });
+    breakIt(1);
+    fake.fire(file);
+    await watch.idle();
+    expect(readFileSync(file, 'utf8')).toBe(installed);
+    for (let round = 0; round < 3; round++) {
+      breakIt(1); // the other program writes its own copy back, again and again
+      fake.fire(file);
+      await watch.idle();
+    }
+    expect(lines).toEqual([
+      `repaired cursor (user) ${file}: args`,
+      `warning: ${file} went back to a text watch had already repaired once; something else rewrites it, so it is no longer repaired until watch restarts`,
+    ]);
+    expect(readFileSync(file, 'utf8')).toContain('"down-1"');
+  });
+
+  it('reports an entry it does not manage once, and never touches it', async () => {
+    temp = tempClients();
+    const file = locationOf(clientCatalog(temp.ctx.host), 'cursor', 'user').file;
+    mkdirSync(dirname(file), { recursive: true });
+    const text = JSON.stringify({
+      mcpServers: { fleet: { command: 'npx', args: ['-y', 'mcp-remote', 'https://h/mcp'] } },
+    });
+    writeFileSync(file, text);
+    const fake = fakeWatchers();
+    const lines: string[] = [];
+    watch = await startClientsWatch({
+      ctx: temp.ctx,
+      name: 'fleet',
+      log: (l) => lines.push(l),
+      watchDir: fake.watchDir,
+      debounceMs: 1,
+    });
+    fake.fire(file);
+    await watch.idle();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^left alone cursor \(user\) .*: not managed by mcp-fleet/);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  it('closes the watchers it opened when a later one cannot be opened', async () => {
+    temp = tempClients();
+    for (const client of ['cursor', 'vscode'] as const) {
+      const file = locationOf(clientCatalog(temp.ctx.host), client, 'user').file;
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, '{}');
+    }
+    const closed: string[] = [];
+    let opened = 0;
+    const watchDir = (dir: string) => {
+      if (++opened === 2) throw new Error('ENOSPC: System limit for number of file watchers reached');
+      return { close: () => closed.push(dir) };
+    };
+    await expect(
+      startClientsWatch({ ctx: temp.ctx, name: 'fleet', log: () => {}, watchDir, debounceMs: 1 }),
+    ).rejects.toThrow(/ENOSPC/);
+    expect(opened).toBe(2);
+    expect(closed).toHaveLength(1);
+  });
+});

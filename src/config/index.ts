@@ -11,3 +11,5 @@ export type { FileLockOptions } from './jsonState.js';
 export { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from './jsonState.js';
 export type { ConfigProblem } from './loadYaml.js';
 export { formatProblems, loadYamlConfig, parseYamlConfig } from './loadYaml.js';
+export type { FileOwnership, TextFile } from './textFile.js';
+export { readTextFile, writeTextAtomic } from './textFile.js';

@@ -58,7 +58,7 @@ describe('withFileLock', () => {
     writeFileSync(`${path}.lock`, '1\n');
     await expect(
       withFileLock(path, async () => 'never', { attempts: 3, sleep: async () => {} }),
-    ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE', data: { operator: true } });
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${path}.lock`, old, old);
     expect(await withFileLock(path, async () => 'ran')).toBe('ran');

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { FleetError } from '../errors/index.js';
+import { readTextFile, writeTextAtomic } from './textFile.js';
 
 /**
  * JSON state files that hold secrets or their hashes (join tokens, enrolled credentials, the
@@ -15,15 +15,8 @@ export async function readJsonState<S extends z.ZodType>(
   schema: S,
   path: string,
 ): Promise<z.output<S> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new FleetError('CONFIG_INVALID', `cannot read ${path}: ${(error as Error).message}`, {
-      file: path,
-    });
-  }
+  const text = (await readTextFile(path))?.text;
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -45,46 +38,12 @@ export async function readJsonState<S extends z.ZodType>(
   });
 }
 
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable across a power cut; best effort, as not every
-  // filesystem lets a directory be opened and synced.
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // the data file itself was synced; only the rename's durability is at stake
-  }
-}
-
 /**
- * Replaces `path` with `value` as JSON, mode 0600: a temp file in the same directory, fsync,
- * rename. A reader (or a crash) sees the old file or the new one, never half of one.
+ * Replaces `path` with `value` as JSON, mode 0600 (see writeTextAtomic): a reader (or a crash)
+ * sees the old file or the new one, never half of one.
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // 'wx' refuses an existing file at the temp name: a planted symlink must not redirect a secret.
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw new FleetError('CONFIG_INVALID', `cannot write ${path}: ${(error as Error).message}`, {
-      file: path,
-    });
-  }
-  await syncDir(dir);
+  await writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
 }
 
 export interface FileLockOptions {
@@ -127,8 +86,11 @@ export async function withFileLock<T>(
         });
       }
       if (attempt >= attempts) {
+        // `operator`: another command holding the file is for the operator to wait out or
+        // clear, not a defect; the CLI prints one line (isOperatorError).
         throw new FleetError('UNAVAILABLE', `${path} stays locked by another mcp-fleet process (${lock})`, {
           file: path,
+          operator: true,
         });
       }
       // Hazard: two processes that both find the same stale lock could both take it over;

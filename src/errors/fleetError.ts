@@ -50,17 +50,32 @@ export class FleetError<D extends Record<string, unknown> = Record<string, unkno
   }
 }
 
-/** True for errors the operator caused and can fix (bad flag, bad config): exit 2, one line. */
+/**
+ * True for errors the operator caused or must deal with, not defects: exit 2, one line. By code
+ * (a bad flag, a bad config, a refused listen address or token), or by an explicit
+ * `data.operator: true`: UNAVAILABLE or TIMEOUT are per-call results inside the agent and hub,
+ * so only the CLI marks the ones that are the operator's to resolve (a hub or registry it
+ * cannot reach, a file another command keeps locked). See `markOperator`.
+ */
 export function isOperatorError(error: unknown): error is FleetError {
   return (
     error instanceof FleetError &&
-    (error.code === 'CONFIG_INVALID' ||
+    (error.data.operator === true ||
+      error.code === 'CONFIG_INVALID' ||
       error.code === 'CONFIG_NOT_FOUND' ||
       error.code === 'USAGE' ||
       error.code === 'LISTEN_REFUSED' ||
       error.code === 'INVALID_TARGETS' ||
       error.code === 'UNAUTHORIZED')
   );
+}
+
+/**
+ * The same error (code, message, data and all), marked as the operator's to resolve so the CLI
+ * prints it as one line with exit 2 (isOperatorError). For the CLI edge only.
+ */
+export function markOperator(error: FleetError): FleetError {
+  return new FleetError(error.code, error.message, { ...error.data, operator: true }, { cause: error });
 }
 
 /** Maps a Node system error (ENOENT, EACCES, …) to a FleetError with a stable code. */

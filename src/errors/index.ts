@@ -1,2 +1,2 @@
 export type { FleetErrorCode } from './fleetError.js';
-export { FleetError, fromSystemError, isOperatorError } from './fleetError.js';
+export { FleetError, fromSystemError, isOperatorError, markOperator } from './fleetError.js';

@@ -1,3 +1,4 @@
+export { editFleetFile, fleetFilePath, readFleetFile, setCliConfigValues } from './configFiles.js';
 export type { TokenLookup } from './hubToken.js';
 export { readHubToken, requireHubToken } from './hubToken.js';
 export type { CliConfigDeps, CliFlags, CliSettings, TokenRef } from './resolveCliConfig.js';
@@ -13,7 +14,7 @@ export type { CliConfigFile, ColorMode } from './schema.js';
 export { CliConfigFileSchema, COLOR_MODES, DEFAULT_HUB_URL } from './schema.js';
 export type { ConfigLayer, ConfigSource, Sourced } from './sources.js';
 export { describeSource, settingPath } from './sources.js';
-export type { YamlEditOptions } from './yamlFile.js';
-export { editFleetFile, editYamlFile, setCliConfigValues, writeTextAtomic } from './yamlFile.js';
-export type { YamlChange } from './yamlSplice.js';
-export { applyYamlChanges } from './yamlSplice.js';
+export type { YamlEditor } from './yamlEdit.js';
+export type { EditOutcome, EditYamlOptions } from './yamlFile.js';
+export { editYamlFile } from './yamlFile.js';
+export type { YamlPath } from './yamlSplice.js';

@@ -1,109 +1,100 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { parseYamlConfig } from '../../config/index.js';
+import type { ConfigProblem, FileLockOptions, FileOwnership } from '../../config/index.js';
+import {
+  formatProblems,
+  parseYamlConfig,
+  readTextFile,
+  withFileLock,
+  writeTextAtomic,
+} from '../../config/index.js';
 import { FleetError } from '../../errors/index.js';
-import { type FleetConfig, FleetConfigSchema } from '../../hub/inventory/index.js';
-import { CliConfigFileSchema } from './schema.js';
-import { applyYamlChanges, type YamlChange } from './yamlSplice.js';
+import { createYamlEditor, type YamlEditor } from './yamlEdit.js';
 
-/**
- * Replaces `path` with `text`: a temp file beside it, fsync, rename, so the hub watching the
- * file (or a crash) sees the old file or the new one, never half of one. `mode` applies to a
- * new file; an existing file keeps its own.
- */
-export async function writeTextAtomic(path: string, text: string, mode = 0o600): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let keep = mode;
-  try {
-    keep = (await stat(path)).mode & 0o777;
-  } catch {
-    // a new file
-  }
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // 'wx' refuses an existing file at the temp name: a planted symlink must not redirect the write.
-    const handle = await open(tmp, 'wx', keep);
-    try {
-      await handle.writeFile(text);
-      await handle.chmod(keep); // open's mode is filtered by the umask
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw new FleetError('IO_ERROR', `cannot write ${path}: ${(error as Error).message}`, { file: path });
-  }
-}
-
-export interface YamlEditOptions<S extends z.ZodType> {
-  /** The whole edited file must still be valid against this schema, or nothing is written. */
-  schema: S;
-  /** Start from this text when the file does not exist (`undefined`: a missing file is an error). */
+export interface EditYamlOptions {
+  /**
+   * The text to start from when the file does not exist; the file (owner-only) and its
+   * directory are then made. Without it a missing file is CONFIG_NOT_FOUND.
+   */
   initial?: string;
+  lock?: FileLockOptions;
+}
+
+export interface EditOutcome<T> {
+  result: T;
+  /** The file written (a symlink's target). */
+  file: string;
+  changed: boolean;
+  /** The previous version, kept beside it; `null` when nothing was replaced. */
+  backup: string | null;
+}
+
+/** A new config file: owner-only, like the state files, until the operator decides otherwise. */
+const NEW_FILE_MODE = 0o600;
+
+function problemsOf(error: unknown): readonly ConfigProblem[] | undefined {
+  return error instanceof FleetError ? (error.data.problems as ConfigProblem[] | undefined) : undefined;
+}
+
+/** Validates `text` against `schema`, or throws CONFIG_INVALID saying `why` above every problem. */
+function validate<S extends z.ZodType>(schema: S, text: string, file: string, why: string): z.output<S> {
+  try {
+    return parseYamlConfig(schema, text, file);
+  } catch (error) {
+    const problems = problemsOf(error);
+    if (!problems) throw error;
+    throw new FleetError('CONFIG_INVALID', `${why}\n${formatProblems(problems)}`, { file, problems });
+  }
+}
+
+async function readCurrent(
+  file: string,
+  initial: string | undefined,
+): Promise<{ text: string; owner: FileOwnership | null }> {
+  const current = await readTextFile(file);
+  if (current) return current;
+  if (initial !== undefined) return { text: initial, owner: null };
+  throw new FleetError('CONFIG_NOT_FOUND', `config file not found: ${file}`, { file });
 }
 
 /**
- * Edits a YAML file in place, keeping the comments and layout the operator wrote (see
- * `applyYamlChanges`). `plan` sees the current, validated content and says what to change; the
- * result is validated as a whole before it replaces the file, so an edit can never leave a
- * config the hub would refuse. A file that is already invalid is not touched.
+ * Edits a YAML config file in place, keeping the comments and layout the operator wrote
+ * (yamlEdit.ts). `edit` gets an editor on the text and the file's current, validated content;
+ * the whole result is validated again before it replaces the file, so an edit can never leave a
+ * config the hub (or the CLI) would refuse, and a file already invalid is not touched. The file
+ * is replaced atomically (same mode and owner), the previous version kept as `<file>.bak`, and
+ * `<file>.lock` is held throughout, so two commands cannot lose one another's change.
  */
-export async function editYamlFile<S extends z.ZodType, R>(
+export async function editYamlFile<S extends z.ZodType, T>(
   path: string,
-  plan: (current: z.output<S>) => { changes: readonly YamlChange[]; result: R },
-  options: YamlEditOptions<S>,
-): Promise<{ result: R; text: string }> {
-  let text: string;
-  let existed = true;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    existed = false;
-    if (code === 'ENOENT' && options.initial !== undefined) text = options.initial;
-    else if (code === 'ENOENT')
-      throw new FleetError('CONFIG_NOT_FOUND', `config file not found: ${path}`, { file: path });
-    else throw new FleetError('CONFIG_INVALID', `cannot read ${path}: ${(error as Error).message}`);
-  }
-  const current = parseYamlConfig(options.schema, text, path);
-  const { changes, result } = plan(current);
-  const next = applyYamlChanges(text, changes);
-  try {
-    parseYamlConfig(options.schema, next, path);
-  } catch (error) {
-    const why = error instanceof FleetError ? error.message : String(error);
-    throw new FleetError('CONFIG_INVALID', `${path} not changed: the edit would make it invalid: ${why}`, {
-      file: path,
-    });
-  }
-  if (next !== text || !existed) await writeTextAtomic(path, next);
-  return { result, text: next };
-}
-
-/** Edits fleet.yaml, keeping it valid for the hub (which reloads it on change). */
-export function editFleetFile<R>(
-  path: string,
-  plan: (current: FleetConfig) => { changes: readonly YamlChange[]; result: R },
-): Promise<{ result: R; text: string }> {
-  return editYamlFile(path, plan, { schema: FleetConfigSchema });
-}
-
-/**
- * Sets keys of a CLI config file (creating it, mode 0600, when absent), keeping everything else;
- * a value of `undefined` removes the key.
- */
-export async function setCliConfigValues(
-  path: string,
-  values: ReadonlyArray<{ key: readonly string[]; value: string | undefined }>,
-): Promise<void> {
-  await editYamlFile(
-    path,
-    () => ({ changes: values.map((v) => ({ path: v.key, value: v.value })), result: undefined }),
-    { schema: CliConfigFileSchema, initial: '# mcp-fleet CLI settings (docs/cli.md)\n' },
+  schema: S,
+  edit: (editor: YamlEditor, current: z.output<S>) => T | Promise<T>,
+  options: EditYamlOptions = {},
+): Promise<EditOutcome<T>> {
+  // Edit the file a symlink points at: a rename would replace the link with a plain file.
+  const file = await realpath(path).catch(() => resolve(path));
+  // Before locking: taking the lock makes the file's directory, which only a new file wants.
+  if (options.initial === undefined) await readCurrent(file, undefined);
+  return withFileLock(
+    file,
+    async () => {
+      const current = await readCurrent(file, options.initial);
+      const config = validate(
+        schema,
+        current.text,
+        file,
+        `${file} is invalid as it stands; fix it first (nothing was changed)`,
+      );
+      const editor = createYamlEditor(current.text);
+      const result = await edit(editor, config);
+      if (editor.text === current.text) return { result, file, changed: false, backup: null };
+      validate(schema, editor.text, file, `refused: the change would make ${file} invalid (it is unchanged)`);
+      const backup = current.owner ? `${file}.bak` : null;
+      if (backup && current.owner) await writeTextAtomic(backup, current.text, current.owner);
+      await writeTextAtomic(file, editor.text, current.owner ?? { mode: NEW_FILE_MODE });
+      return { result, file, changed: true, backup };
+    },
+    options.lock,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FleetError } from '../../errors/index.js';
+import { FleetError, isOperatorError } from '../../errors/index.js';
 import { classifyHubError, type HubTarget } from './hubClient.js';
 
 const target: HubTarget = {
@@ -11,13 +11,14 @@ const err = (message: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(message), extra);
 
 describe('what went wrong talking to the hub', () => {
-  it('nothing listening (the socket error under fetch, under the SDK’s data.cause) is USAGE with a fix', () => {
+  it('nothing listening (the socket error under fetch, under the SDK’s data.cause) is UNAVAILABLE for the operator, with a fix', () => {
     const refused = err('Version negotiation probe failed: fetch failed', {
       code: 'ERA_NEGOTIATION_FAILED',
       data: { cause: err('fetch failed', { cause: err('connect ECONNREFUSED', { code: 'ECONNREFUSED' }) }) },
     });
     const e = classifyHubError(refused, target);
-    expect(e.code).toBe('USAGE');
+    expect(e.code).toBe('UNAVAILABLE');
+    expect(isOperatorError(e)).toBe(true);
     expect(e.message).toMatch(
       /^cannot reach the hub at http:\/\/127\.0\.0\.1:7420\/mcp \(ECONNREFUSED\): is it running\?/,
     );
@@ -48,9 +49,10 @@ describe('what went wrong talking to the hub', () => {
     expect(classifyHubError(err('fetch failed', { cause: err('bad port') }), target).message).toMatch(
       /bad port/,
     );
-    expect(classifyHubError(err('Request timed out', { code: 'REQUEST_TIMEOUT' }), target).code).toBe(
-      'TIMEOUT',
-    );
+    const timeout = classifyHubError(err('Request timed out', { code: 'REQUEST_TIMEOUT' }), target);
+    expect(timeout.code).toBe('TIMEOUT');
+    // A hub that did not answer in time is exit 1 (docs/cli.md), not the operator's one-liner.
+    expect(isOperatorError(timeout)).toBe(false);
     expect(classifyHubError(err('Unknown tool: x', { code: -32602 }), target).code).toBe('USAGE');
     expect(classifyHubError(err('weird'), target).code).toBe('UPSTREAM_ERROR');
     const own = new FleetError('CANCELLED', 'cancelled');

@@ -74,9 +74,10 @@ function codes(error: unknown): string[] {
 }
 
 /**
- * What went wrong talking to the hub, as a FleetError with a fix in its message. Nothing there,
- * a refused token and a wrong URL are the operator's to fix (USAGE / UNAUTHORIZED: one line,
- * exit 2); a hub that failed or timed out is UPSTREAM_ERROR / TIMEOUT (exit 1).
+ * What went wrong talking to the hub, as a FleetError with a fix in its message. Nothing there
+ * (UNAVAILABLE, marked `operator`), a refused token (UNAUTHORIZED) and a wrong URL (USAGE) are
+ * the operator's to fix: one line, exit 2. A hub that failed or timed out is UPSTREAM_ERROR /
+ * TIMEOUT (exit 1).
  */
 export function classifyHubError(error: unknown, target: HubTarget): FleetError {
   if (error instanceof FleetError) return error;
@@ -87,9 +88,9 @@ export function classifyHubError(error: unknown, target: HubTarget): FleetError 
     .find((c) => c !== undefined);
   if (network) {
     return new FleetError(
-      'USAGE',
+      'UNAVAILABLE',
       `cannot reach the hub at ${url} (${network}): is it running? (mcp-fleet hub; or set hub.url, MCP_FLEET_HUB_URL or --hub)`,
-      { url, unreachable: true },
+      { url, unreachable: true, operator: true },
     );
   }
   const found = codes(error);

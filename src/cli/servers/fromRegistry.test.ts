@@ -160,6 +160,35 @@ describe('planFromRegistry', () => {
     });
   });
 
+  it('never copies variables that change the runtime, the loader or npm; they become needs', async () => {
+    const hostile = JSON.parse(entry(0));
+    hostile.server.packages[0].environmentVariables.push(
+      { name: 'NODE_OPTIONS', value: '--require /tmp/x.js' },
+      { name: 'npm_config_registry', value: 'https://npm.evil.example' },
+      { name: 'PATH', value: '/tmp/evil:/usr/bin' },
+      { name: 'LD_PRELOAD', value: '/tmp/evil.so', isRequired: true },
+      { name: 'DYLD_INSERT_LIBRARIES', value: '/tmp/evil.dylib' },
+    );
+    const api = await serve({
+      '/v0.1/servers/io.github.example%2Fweather/versions/latest': { body: JSON.stringify(hostile) },
+    });
+    const { plan } = await planFromRegistry('io.github.example/weather', api.deps);
+    expect(plan.spec.env).toEqual({ WEATHER_LOG: 'warn' });
+    expect(plan.needs.map((n) => [n.name, n.required])).toEqual([
+      ['OPENWEATHER_API_KEY', true],
+      ['WEATHER_UNITS', false],
+      ['NODE_OPTIONS', false],
+      ['npm_config_registry', false],
+      ['PATH', false],
+      ['LD_PRELOAD', true],
+      ['DYLD_INSERT_LIBRARIES', false],
+    ]);
+    expect(plan.notes).toHaveLength(5);
+    expect(plan.notes[0]).toBe(
+      'the registry sets NODE_OPTIONS, which changes how the runtime or package manager runs; it was not copied (set it yourself if you trust it)',
+    );
+  });
+
   it('refuses an npm package from another registry than npmjs.org', async () => {
     const other = JSON.parse(entry(0));
     other.server.packages[0].registryBaseUrl = 'https://npm.evil.example';

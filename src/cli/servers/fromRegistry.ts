@@ -31,6 +31,15 @@ export interface PlanDeps {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Variables that change how the runtime, the loader, the package manager or a shell behave
+ * rather than configure the server: a registry entry setting them could run other code than
+ * the package (`NODE_OPTIONS=--require …`, `LD_PRELOAD`, a `PATH` of its own, npm's config).
+ * They are never copied from a registry; the operator sees them as needs and decides.
+ */
+const RUNTIME_ENV =
+  /^(NODE_OPTIONS|NODE_PATH|NODE_TLS_REJECT_UNAUTHORIZED|NODE_EXTRA_CA_CERTS|NODE_REPL_EXTERNAL_MODULE|PATH|HOME|SHELL|ENV|BASH_ENV|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|RUBYOPT|NPM_CONFIG_.*|LD_.*|DYLD_.*)$/i;
+
 /** A value with `{placeholders}` is a template for the user to fill, not a value. */
 const isFixed = (value: string | undefined): value is string => value !== undefined && !value.includes('{');
 
@@ -61,10 +70,12 @@ function npmPlanParts(pkg: RegistryPackage): {
   args: string[];
   env: Record<string, string>;
   needs: RegistryNeed[];
+  notes: string[];
 } {
   const args: string[] = [];
   const env: Record<string, string> = {};
   const needs: RegistryNeed[] = [];
+  const notes: string[] = [];
   for (const arg of pkg.packageArguments ?? []) {
     if (isFixed(arg.value)) {
       args.push(arg.type === 'named' && arg.name ? `${arg.name}=${arg.value}` : arg.value);
@@ -79,8 +90,14 @@ function npmPlanParts(pkg: RegistryPackage): {
     }
   }
   for (const v of pkg.environmentVariables ?? []) {
+    const runtime = RUNTIME_ENV.test(v.name);
+    if (runtime && v.value !== undefined) {
+      notes.push(
+        `the registry sets ${v.name}, which changes how the runtime or package manager runs; it was not copied (set it yourself if you trust it)`,
+      );
+    }
     // A fixed, non-secret value is part of how the server runs; anything else is the operator's.
-    if (isFixed(v.value) && !v.isSecret && ENV_NAME.test(v.name)) {
+    if (isFixed(v.value) && !v.isSecret && ENV_NAME.test(v.name) && !runtime) {
       env[v.name] = v.value;
       continue;
     }
@@ -92,7 +109,7 @@ function npmPlanParts(pkg: RegistryPackage): {
       description: v.description ?? null,
     });
   }
-  return { args, env, needs };
+  return { args, env, needs, notes };
 }
 
 /** The fleet.yaml entry for a registry entry: its npm package, pinned, else its remote endpoint. */
@@ -111,6 +128,7 @@ export async function planForEntry(entry: RegistryEntry, npm: NpmClient): Promis
     }
     const version = await pinnedVersion(pkg, npm);
     const parts = npmPlanParts(pkg);
+    notes.push(...parts.notes);
     if (pkg.runtimeArguments?.length)
       notes.push('the registry lists arguments for npx itself; they are left out');
     const spec: ServerSpec = {

@@ -56,3 +56,12 @@ describe('qualityScore', () => {
     expect(qualityScore({ ...nothing, hasDescription: true }, now)).toBe(10);
   });
 });
+
+describe('qualityScore, dates from the future', () => {
+  it('counts a publish date beyond a week ahead of the clock as unknown, not as fresh', () => {
+    const points = (days: number) => scoreParts({ ...nothing, lastPublish: daysAgo(days) }, now).recency;
+    expect(points(-30)).toBe(0);
+    expect(points(-3650)).toBe(0);
+    expect(qualityScore({ ...nothing, lastPublish: new Date('2099-01-01T00:00:00Z') }, now)).toBe(0);
+  });
+});

@@ -10,7 +10,9 @@
  * - recency (20): the last publish; full within 90 days, falling linearly to nothing at 2 years.
  * - repository (15): a source repository is named, so the code can be read before it is run.
  * - description (10): it says what it does.
- * An unknown value (no download count, no date) scores nothing for that signal.
+ * An unknown value (no download count, no date) scores nothing for that signal; so does a
+ * publish date in the future (beyond a week of clock skew), which anyone can put in a
+ * registry to look fresh.
  */
 export const SCORE_WEIGHTS = {
   registry: 25,
@@ -25,6 +27,8 @@ const FULL_DOWNLOADS_LOG10 = 5;
 const FRESH_DAYS = 90;
 const STALE_DAYS = 730;
 const DAY_MS = 86_400_000;
+/** A publish date up to this far ahead of our clock is taken as skew ("now"); further ahead, as unknown. */
+const CLOCK_SKEW_MS = 7 * DAY_MS;
 
 export interface QualitySignals {
   /** Listed in the official MCP Registry and not deprecated there. */
@@ -46,8 +50,9 @@ export function scoreParts(signals: QualitySignals, now: Date): ScoreParts {
       ? clamp01(Math.log10(signals.weeklyDownloads + 1) / FULL_DOWNLOADS_LOG10)
       : 0;
   let recency = 0;
-  if (signals.lastPublish && !Number.isNaN(signals.lastPublish.getTime())) {
-    const days = (now.getTime() - signals.lastPublish.getTime()) / DAY_MS;
+  const ageMs = signals.lastPublish ? now.getTime() - signals.lastPublish.getTime() : Number.NaN;
+  if (ageMs >= -CLOCK_SKEW_MS) {
+    const days = Math.max(0, ageMs) / DAY_MS;
     recency = clamp01(1 - (days - FRESH_DAYS) / (STALE_DAYS - FRESH_DAYS));
   }
   return {

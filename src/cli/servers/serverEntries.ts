@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { FileLockOptions } from '../../config/index.js';
 import { FleetError } from '../../errors/index.js';
 import { ServerName, ServerSchema } from '../../hub/inventory/schema.js';
-import { type EditOutcome, editFleetFile, readFleetFile } from './fleetFileEdit.js';
+import { type EditOutcome, editFleetFile, readFleetFile } from '../config/index.js';
 
 /** A `servers.<name>` entry as it is written to fleet.yaml (defaults left out). */
 export type ServerSpec = z.input<typeof ServerSchema>;
@@ -69,7 +69,7 @@ export async function addServer(
       editor.set(path(name), spec);
       return { replaced };
     },
-    { create: true, ...(options.lock ? { lock: options.lock } : {}) },
+    { initial: '', ...(options.lock ? { lock: options.lock } : {}) },
   );
 }
 
