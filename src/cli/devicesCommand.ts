@@ -57,18 +57,45 @@ async function listEnrolled(opts: StateDirOptions): Promise<void> {
   );
 }
 
-async function removeDevice(name: string, opts: StateDirOptions): Promise<void> {
+/**
+ * Removes a device wherever it was added: an enrolled one from the state directory (revoking
+ * its credential), else one of fleet.yaml (what `devices add` wrote), so add and remove pair up.
+ */
+async function removeDevice(name: string, opts: StateDirOptions & { config?: string }): Promise<void> {
   const store = await enrolledStore(opts);
-  if (!(await store.remove(name))) {
-    throw new FleetError('USAGE', `no enrolled device named ${name} in ${store.path}`, { name });
-  }
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ removed: name })}\n`);
+  if (await store.remove(name)) {
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ removed: name, from: store.path })}\n`);
+      return;
+    }
+    process.stdout.write(
+      `removed ${name}: its credential is revoked (a running hub drops the device when enrolled.json changes)\n`,
+    );
     return;
   }
-  process.stdout.write(
-    `removed ${name}: its credential is revoked (a running hub drops the device when enrolled.json changes)\n`,
-  );
+  const settings = await resolveCliConfig(flagsOf(opts), defaultCliConfigDeps());
+  const file = settings.fleet.value;
+  let found = false;
+  try {
+    await editFleetFile(file, (editor, current) => {
+      if (!current.devices[name]) return;
+      found = true;
+      editor.delete(['devices', name]);
+    });
+  } catch (error) {
+    // No fleet.yaml at all: the name is simply unknown.
+    if (!(error instanceof FleetError && error.code === 'CONFIG_NOT_FOUND')) throw error;
+  }
+  if (!found) {
+    throw new FleetError('USAGE', `no enrolled device named ${name} in ${store.path}, and none in ${file}`, {
+      name,
+    });
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ removed: name, from: file })}\n`);
+    return;
+  }
+  process.stdout.write(`removed ${name} from ${file}; a running hub drops it by itself\n`);
 }
 
 /** fleet_devices through the hub: every device it reaches (fleet.yaml, enrolled, chained, built in). */
@@ -291,16 +318,23 @@ Examples:
 
   devices
     .command('remove')
-    .description('Forget an enrolled device; its credential stops working everywhere')
-    .argument('<name>', 'the enrolled device name')
+    .description(
+      'Forget a device: an enrolled one (its credential stops working everywhere), else one of fleet.yaml',
+    )
+    .argument('<name>', 'the device name')
     .option('--state-dir <dir>', STATE_DIR_HELP)
-    .option('--json', 'print {removed: name} as JSON')
+    .option(
+      '--config <file>',
+      "fleet.yaml (default: the CLI config's fleet, or ~/.config/mcp-fleet/fleet.yaml)",
+    )
+    .option('--json', 'print {removed: name, from: file} as JSON')
     .addHelpText(
       'after',
       `
 The hub held the only copy of the credential and the agent keeps just its hash, so removal
 revokes it for good; to enroll the machine again, make a new join token and join again.
-(A device of fleet.yaml is removed by editing fleet.yaml.)
+A device that is not enrolled is removed from fleet.yaml instead (what devices add wrote;
+comments and the rest of the file are kept), and a running hub drops it on its reload.
 
 Examples:
   mcp-fleet devices remove pi-3

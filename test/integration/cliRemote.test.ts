@@ -320,6 +320,20 @@ describe('init, then the hub, then the CLI with nothing else set', () => {
       ),
     ).toBe(true);
 
+    // remove pairs with add: the fleet.yaml entry goes, the rest of the file stays byte for byte.
+    const before = readFileSync(fleet, 'utf8');
+    const added = await runCli(['devices', 'add', 'spare', '--url', 'http://127.0.0.1:1/mcp'], env);
+    expect(added.code).toBe(0);
+    const removed = await runCli(['devices', 'remove', 'spare'], env);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(/^removed spare from \S+fleet\.yaml/);
+    expect(readFileSync(fleet, 'utf8')).toBe(before);
+    const missing = await runCli(['devices', 'remove', 'spare'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^mcp-fleet: no enrolled device named spare in \S+, and none in \S+fleet\.yaml\n$/,
+    );
+
     const list = await runCli(['token', 'list'], env);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME +ROLE +TARGETS +RATE\/MIN +TOKEN\nadmin +admin +all +600 +set\n$/);
