@@ -58,7 +58,7 @@ describe('CLI error edge', () => {
   });
 
   it('unknown options are usage errors (exit 2)', async () => {
-    const program = buildProgram();
+    const program = await buildProgram();
     program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
     let error: unknown;
     try {
@@ -69,12 +69,23 @@ describe('CLI error edge', () => {
     expect(reportError(error, () => {})).toBe(2);
   });
 
-  it('every command has help with examples', () => {
-    const agent = buildProgram().commands.find((c) => c.name() === 'agent');
+  it('every command has help with examples', async () => {
+    const agent = (await buildProgram()).commands.find((c) => c.name() === 'agent');
     let help = '';
     agent?.configureOutput({ writeOut: (t) => (help += t) });
     agent?.outputHelp();
     expect(help).toContain('--stdio');
     expect(help).toContain('Examples:');
+  });
+
+  it('registers only the commands a run needs, and every command for help or an unknown word', async () => {
+    const names = async (word?: string) => (await buildProgram(word)).commands.map((c) => c.name());
+    expect(await names('agent')).toEqual(['agent']);
+    expect(await names('exec')).toEqual(['status', 'exec', 'read', 'write', 'logs', 'service', 'call']);
+    const servers = (await buildProgram('servers')).commands.find((c) => c.name() === 'servers');
+    expect(servers?.commands.map((c) => c.name())).toContain('import');
+    const all = await names(undefined);
+    expect(all).toEqual(await names('--help'));
+    expect(all).toEqual(expect.arrayContaining(['up', 'hub', 'agent', 'clients', 'discover', 'doctor']));
   });
 });

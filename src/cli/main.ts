@@ -1,37 +1,52 @@
 import { Command, CommanderError } from 'commander';
 import { isOperatorError } from '../errors/index.js';
 import { packageVersion } from '../version.js';
-import { registerAgentCommand } from './agentCommand.js';
-import { registerClientsCommand } from './clientsCommand.js';
-import { registerConfigCommand } from './configCommand.js';
-import { registerDevicesCommand } from './devicesCommand.js';
-import { registerDiscoverCommand } from './discoverCommand.js';
-import { registerDoctorCommand } from './doctorCommand.js';
-import { registerHubCommand } from './hubCommand.js';
-import { registerInitCommand } from './initCommand.js';
-import { registerRemoteCommands } from './remoteCommands.js';
-import { registerServersCommand } from './serversCommand.js';
-import { registerTokenCommand } from './tokenCommand.js';
-import { registerUpCommand } from './upCommand.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The command groups, in help order, each loaded only when needed: a command module pulls in
+ * its whole stack (the SDK, the hub, ssh2, the client editors), about 0.3 s each, and loading
+ * every one on every start made even `mcp-fleet agent` (a socket-activated cold start) pay
+ * for all of them.
+ */
+const GROUPS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Register> }> = [
+  { names: ['up'], load: async () => (await import('./upCommand.js')).registerUpCommand },
+  { names: ['init'], load: async () => (await import('./initCommand.js')).registerInitCommand },
+  { names: ['hub'], load: async () => (await import('./hubCommand.js')).registerHubCommand },
+  { names: ['agent'], load: async () => (await import('./agentCommand.js')).registerAgentCommand },
+  { names: ['token'], load: async () => (await import('./tokenCommand.js')).registerTokenCommand },
+  { names: ['devices'], load: async () => (await import('./devicesCommand.js')).registerDevicesCommand },
+  {
+    names: ['status', 'exec', 'read', 'write', 'logs', 'service', 'call'],
+    load: async () => (await import('./remoteCommands.js')).registerRemoteCommands,
+  },
+  { names: ['config'], load: async () => (await import('./configCommand.js')).registerConfigCommand },
+  { names: ['doctor'], load: async () => (await import('./doctorCommand.js')).registerDoctorCommand },
+  { names: ['servers'], load: async () => (await import('./serversCommand.js')).registerServersCommand },
+  { names: ['discover'], load: async () => (await import('./discoverCommand.js')).registerDiscoverCommand },
+  // Last: it also adds `servers import` to the `servers` command registered above.
+  {
+    names: ['clients', 'servers'],
+    load: async () => (await import('./clientsCommand.js')).registerClientsCommand,
+  },
+];
+
+/**
+ * The program with the command groups that `command` needs (the first word after
+ * `mcp-fleet`): none for `--version`, all of them when it names none (help, a typo: commander
+ * then lists every command).
+ */
+export async function buildProgram(command?: string): Promise<Command> {
   const program = new Command('mcp-fleet')
     .description('One MCP endpoint for all your machines')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerUpCommand(program);
-  registerInitCommand(program);
-  registerHubCommand(program);
-  registerAgentCommand(program);
-  registerTokenCommand(program);
-  registerDevicesCommand(program);
-  registerRemoteCommands(program);
-  registerConfigCommand(program);
-  registerDoctorCommand(program);
-  registerServersCommand(program);
-  registerDiscoverCommand(program);
-  registerClientsCommand(program); // last: adds `servers import` to a `servers` registered above
+  // The version needs no command at all.
+  if (command === '-V' || command === '--version') return program;
+  const wanted = GROUPS.filter((g) => command !== undefined && g.names.includes(command));
+  for (const group of wanted.length > 0 ? wanted : GROUPS) (await group.load())(program);
   return program;
 }
 
@@ -79,7 +94,7 @@ export function exitOnBrokenPipe(
 export async function main(argv: string[] = process.argv): Promise<void> {
   exitOnBrokenPipe();
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv[2])).parseAsync(argv);
   } catch (error) {
     const code = reportError(error);
     process.exit(code);

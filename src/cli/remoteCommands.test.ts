@@ -178,8 +178,8 @@ describe('remote commands', () => {
 });
 
 describe('help', () => {
-  it('every command of the CLI for people has examples', () => {
-    const program = buildProgram();
+  it('every command of the CLI for people has examples', async () => {
+    const program = await buildProgram();
     const paths = [
       ['status'],
       ['exec'],
