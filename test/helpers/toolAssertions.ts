@@ -29,6 +29,27 @@ export function structuredOf(result: CallToolResult): Record<string, unknown> {
   return content as Record<string, unknown>;
 }
 
+/** One device's entry in a hub fan-out result (`structuredContent.results`). */
+export interface FleetEntry<R = Record<string, unknown>> {
+  device: string;
+  ok: boolean;
+  duration_ms: number;
+  result?: R;
+  error?: { code: string; message: string };
+}
+
+/** The per-device entries of a fleet tool's result. */
+export function fleetEntries<R = Record<string, unknown>>(result: CallToolResult): FleetEntry<R>[] {
+  return structuredOf(result).results as FleetEntry<R>[];
+}
+
+/** The per-device entries of a fleet tool's result, by device name. */
+export function fleetByDevice<R = Record<string, unknown>>(
+  result: CallToolResult,
+): Map<string, FleetEntry<R>> {
+  return new Map(fleetEntries<R>(result).map((e) => [e.device, e]));
+}
+
 /** The stable code a pipeline error result starts with (`POLICY_DENIED: …`), or null for success. */
 export function errorCodeOf(result: CallToolResult): string | null {
   if (!result.isError) return null;

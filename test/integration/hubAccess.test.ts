@@ -5,6 +5,8 @@ import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js
 import {
   disposeAgent,
   errorCodeOf,
+  fleetByDevice,
+  fleetEntries,
   readAudit,
   ruleOf,
   structuredOf,
@@ -16,8 +18,6 @@ const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const VIEWER = 'viewer-token-0123456789';
 const OPERATOR = 'operator-token-0123456789';
 const LIMITED = 'limited-token-0123456789';
-
-type Entry = { device: string; ok: boolean; error?: { code: string; message: string } };
 
 describe('hub principals: roles, targets, rate limits', () => {
   const agents: AgentHandle[] = [];
@@ -56,7 +56,7 @@ principals:
       expect(names).not.toContain('fleet_exec');
       expect(names).not.toContain('fleet_write_file');
       const status = await client.callTool({ name: 'fleet_status', arguments: { targets: 'all' } });
-      expect((structuredOf(status).results as Entry[]).every((e) => e.ok)).toBe(true);
+      expect(fleetEntries(status).every((e) => e.ok)).toBe(true);
       const exec = await client.callTool({
         name: 'fleet_exec',
         arguments: { targets: 'all', argv: ['true'] },
@@ -87,7 +87,7 @@ principals:
         name: 'fleet_exec',
         arguments: { targets: 'all', argv: ['echo', 'op'] },
       });
-      const got = new Map((structuredOf(result).results as Entry[]).map((e) => [e.device, e]));
+      const got = fleetByDevice(result);
       expect(got.get('pi-1')?.ok).toBe(true);
       expect(got.get('nas')?.ok).toBe(false);
       expect(got.get('nas')?.error?.code).toBe('POLICY_DENIED');
@@ -107,7 +107,7 @@ principals:
         name: 'fleet_exec',
         arguments: { targets: 'all', argv: ['true'] },
       });
-      expect((structuredOf(result).results as Entry[]).map((e) => e.ok)).toEqual([true, true]);
+      expect(fleetEntries(result).map((e) => e.ok)).toEqual([true, true]);
     } finally {
       await client.close();
     }

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, connectClient, startAgent } from '../helpers/agentProcess.js';
 import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { disposeAgent, structuredOf, textOf, waitUntil } from '../helpers/toolAssertions.js';
-
-type Entry = { device: string; ok: boolean; result?: Record<string, unknown>; error?: { code: string } };
+import { disposeAgent, fleetEntries, structuredOf, textOf, waitUntil } from '../helpers/toolAssertions.js';
 
 describe('chained hubs', () => {
   const agents: AgentHandle[] = [];
@@ -61,7 +59,7 @@ heartbeat: { interval_s: 1 }
         name: 'fleet_exec',
         arguments: { targets: 'tag:pi', argv: ['echo', 'both'] },
       });
-      const got = structuredOf(result).results as Entry[];
+      const got = fleetEntries(result);
       expect(got.map((e) => [e.device, e.ok, e.result?.stdout])).toEqual([
         ['desk', true, 'both\n'],
         ['cabin/pi-1', true, 'both\n'],
@@ -69,7 +67,7 @@ heartbeat: { interval_s: 1 }
       // The chained device's text is rendered like the agent's, so the two group together.
       expect(textOf(result)).toContain('== 2 devices ==\nexit 0\nboth');
       const status = await client.callTool({ name: 'fleet_status', arguments: { targets: 'cabin/*' } });
-      const entries = structuredOf(status).results as Entry[];
+      const entries = fleetEntries(status);
       expect(entries.map((e) => e.device)).toEqual(['cabin/pi-1', 'cabin/nas']);
       expect(entries.every((e) => e.ok && typeof e.result?.hostname === 'string')).toBe(true);
     } finally {

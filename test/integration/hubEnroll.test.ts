@@ -11,7 +11,15 @@ import {
   tempDir,
 } from '../helpers/agentProcess.js';
 import { type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { disposeAgent, errorCodeOf, removeDir, structuredOf, waitUntil } from '../helpers/toolAssertions.js';
+import {
+  disposeAgent,
+  errorCodeOf,
+  type FleetEntry,
+  fleetEntries,
+  removeDir,
+  structuredOf,
+  waitUntil,
+} from '../helpers/toolAssertions.js';
 
 interface DeviceInfo {
   name: string;
@@ -19,15 +27,10 @@ interface DeviceInfo {
   connector: string;
   address: string | null;
 }
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
+type Entry = FleetEntry;
 
 const devicesOf = (r: CallToolResult) => structuredOf(r).devices as DeviceInfo[];
-const entriesOf = (r: CallToolResult) => structuredOf(r).results as Entry[];
+const entriesOf = (r: CallToolResult) => fleetEntries(r);
 
 /** The live credential the hub keeps for a device (the test reads it to check it never leaks). */
 function credentialOf(hub: HubHandle, device: string): string {

@@ -5,6 +5,8 @@ import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js
 import {
   disposeAgent,
   errorCodeOf,
+  fleetByDevice,
+  fleetEntries,
   readAudit,
   sleep,
   structuredOf,
@@ -12,14 +14,7 @@ import {
   waitUntil,
 } from '../helpers/toolAssertions.js';
 
-interface Entry {
-  device: string;
-  ok: boolean;
-  duration_ms: number;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
-const entries = (r: Parameters<typeof structuredOf>[0]) => structuredOf(r).results as Entry[];
+const entries = (r: Parameters<typeof structuredOf>[0]) => fleetEntries(r);
 /**
  * Sockets with 127.0.0.1:`port` at either end, open or recently closed: whichever side closes
  * keeps its socket in TIME_WAIT for a minute, so a connection per call would show here as at
@@ -35,7 +30,7 @@ function connectionsTo(port: number): number {
       return f[1] === `0100007F:${hex}` || f[2] === `0100007F:${hex}`;
     }).length;
 }
-const byDevice = (r: Parameters<typeof structuredOf>[0]) => new Map(entries(r).map((e) => [e.device, e]));
+const byDevice = (r: Parameters<typeof structuredOf>[0]) => fleetByDevice(r);
 
 describe('hub fan-out over real agents', () => {
   const agents: AgentHandle[] = [];

@@ -3,10 +3,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, BIN, cleanEnv, connectClient, startAgent } from '../helpers/agentProcess.js';
 import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { disposeAgent, structuredOf, waitUntil } from '../helpers/toolAssertions.js';
+import { disposeAgent, fleetEntries, structuredOf, waitUntil } from '../helpers/toolAssertions.js';
 
 type Device = { name: string; state: string; last_error: string | null; since: string | null };
-type Entry = { device: string; ok: boolean; error?: { code: string; message: string } };
 
 describe('device presence', () => {
   let agent: AgentHandle;
@@ -46,7 +45,7 @@ fanout: { device_timeout_s: 5 }
         name: 'fleet_exec',
         arguments: { targets: 'flaky', argv: ['true'] },
       });
-      const entry = (structuredOf(refused).results as Entry[])[0];
+      const entry = fleetEntries(refused)[0];
       expect(entry?.error?.code).toBe('DEVICE_DOWN');
       expect(entry?.error?.message).toContain(`down since ${down?.since}`);
       expect(Date.now() - started).toBeLessThan(1000); // no timeout paid for a known-down device
@@ -57,7 +56,7 @@ fanout: { device_timeout_s: 5 }
         name: 'fleet_exec',
         arguments: { targets: 'flaky', argv: ['echo', 'back'] },
       });
-      expect((structuredOf(back).results as Entry[])[0]?.ok).toBe(true);
+      expect(fleetEntries(back)[0]?.ok).toBe(true);
     } finally {
       await client.close();
     }
@@ -88,7 +87,7 @@ describe('hub --stdio', () => {
       expect(names).toContain('fleet_status');
       expect(names).not.toContain('fleet_exec');
       const status = await client.callTool({ name: 'fleet_status', arguments: { targets: 'one' } });
-      expect((structuredOf(status).results as Entry[])[0]?.ok).toBe(true);
+      expect(fleetEntries(status)[0]?.ok).toBe(true);
     } finally {
       await client.close();
       await disposeAgent(agent);

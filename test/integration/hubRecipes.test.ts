@@ -7,6 +7,7 @@ import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js
 import {
   disposeAgent,
   errorCodeOf,
+  fleetEntries,
   readAudit,
   removeDir,
   ruleOf,
@@ -29,13 +30,7 @@ interface Step {
   error?: { code: string; message: string };
   reason?: string;
 }
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: { steps: Step[] };
-  error?: { code: string; message: string };
-}
-const entries = (r: Parameters<typeof structuredOf>[0]) => structuredOf(r).results as Entry[];
+const entries = (r: Parameters<typeof structuredOf>[0]) => fleetEntries<{ steps: Step[] }>(r);
 
 /** The recipe file the hub includes; `node -e` prints its own argv, so a test sees each element. */
 function recipes(dir: string, extra = ''): string {

@@ -3,9 +3,15 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, connectClient, startAgent } from '../helpers/agentProcess.js';
 import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { disposeAgent, errorCodeOf, sleep, structuredOf, waitUntil } from '../helpers/toolAssertions.js';
+import {
+  disposeAgent,
+  errorCodeOf,
+  fleetEntries,
+  sleep,
+  structuredOf,
+  waitUntil,
+} from '../helpers/toolAssertions.js';
 
-type Entry = { device: string; ok: boolean; result?: Record<string, unknown>; error?: { code: string } };
 const deviceNames = async (client: Client) =>
   (
     structuredOf(await client.callTool({ name: 'fleet_devices', arguments: {} })).devices as Array<{
@@ -63,7 +69,7 @@ describe('hub inventory reload', () => {
       writeFileSync(hub.configPath, yamlTwo);
       expect(await waitUntil(async () => (await deviceNames(legacy)).includes('beta'), 10_000)).toBe(true);
       const result = await running;
-      const entry = (structuredOf(result).results as Entry[])[0];
+      const entry = fleetEntries(result)[0];
       expect(entry?.ok).toBe(true);
       expect(entry?.result?.stdout).toBe('survived\n');
       expect(await waitUntil(() => legacyHeard > 0 && modernHeard > 0, 10_000)).toBe(true);
@@ -71,7 +77,7 @@ describe('hub inventory reload', () => {
         name: 'fleet_exec',
         arguments: { targets: 'tag:y', argv: ['true'] },
       });
-      expect((structuredOf(tagged).results as Entry[]).map((e) => e.device)).toEqual(['alpha']);
+      expect(fleetEntries(tagged).map((e) => e.device)).toEqual(['alpha']);
       await subscription.close();
     } finally {
       await legacy.close();
@@ -92,7 +98,7 @@ describe('hub inventory reload', () => {
         name: 'fleet_exec',
         arguments: { targets: 'all', argv: ['true'] },
       });
-      expect((structuredOf(still).results as Entry[]).every((e) => e.ok)).toBe(true);
+      expect(fleetEntries(still).every((e) => e.ok)).toBe(true);
     } finally {
       await client.close();
       writeFileSync(hub.configPath, yamlTwo);
@@ -135,11 +141,11 @@ describe('hub inventory reload', () => {
         expect(names).toContain(n);
       }
       const admin = await client.callTool({ name: 'alpha_admin', arguments: { command: 'echo seed' } });
-      expect((structuredOf(admin).results as Entry[])[0]?.result?.stdout).toBe('seed\n');
+      expect(fleetEntries(admin)[0]?.result?.stdout).toBe('seed\n');
       const workers = await client.callTool({ name: 'list_workers', arguments: {} });
       expect(Object.keys(structuredOf(workers).workers as object)).toEqual(['alpha', 'beta']);
       const one = await client.callTool({ name: 'get_worker_status', arguments: { worker_name: 'beta' } });
-      expect((structuredOf(one).results as Entry[]).map((e) => [e.device, e.ok])).toEqual([['beta', true]]);
+      expect(fleetEntries(one).map((e) => [e.device, e.ok])).toEqual([['beta', true]]);
       const unknown = await client.callTool({
         name: 'get_worker_status',
         arguments: { worker_name: 'nope' },

@@ -6,17 +6,11 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, connectClient, freePort, tempDir } from '../helpers/agentProcess.js';
-import { removeDir, structuredOf, waitUntil } from '../helpers/toolAssertions.js';
+import { fleetEntries, removeDir, structuredOf, waitUntil } from '../helpers/toolAssertions.js';
 
 const TOKEN = /mcpf_[A-Za-z0-9_-]+/g;
 
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
-const entriesOf = (r: CallToolResult) => structuredOf(r).results as Entry[];
+const entriesOf = (r: CallToolResult) => fleetEntries(r);
 
 interface UpHandle {
   url: string;

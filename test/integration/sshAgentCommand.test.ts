@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, connectClient } from '../helpers/agentProcess.js';
 import { type HubHandle, startHub } from '../helpers/hubProcess.js';
 import { type SshdHandle, startSshd } from '../helpers/sshd.js';
-import { readAudit, realTempDir, removeDir, structuredOf, waitFor } from '../helpers/toolAssertions.js';
-
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
+import {
+  fleetEntries,
+  readAudit,
+  realTempDir,
+  removeDir,
+  structuredOf,
+  waitFor,
+} from '../helpers/toolAssertions.js';
 
 /** Processes whose command line contains `marker` (the remote agent runs on this machine). */
 function processesWith(marker: string): string[] {
@@ -36,10 +36,10 @@ describe('agent_command: the agent started over SSH for the session (real sshd)'
     hub = await startHub({
       config: `devices:
   remote:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+    ssh: ${sshd.fleetSsh()}
     agent_command: "${process.execPath} ${BIN} agent --stdio --config ${agentConfig}"
   broken:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+    ssh: ${sshd.fleetSsh()}
     agent_command: "${process.execPath} ${BIN} agent --stdio --config /nonexistent/agent.yaml"
 heartbeat: { interval_s: 60 }
 `,
@@ -59,10 +59,10 @@ heartbeat: { interval_s: 60 }
       name: 'fleet_exec',
       arguments: { targets: 'remote', argv: ['echo', 'over', 'stdio'] },
     });
-    const e = (structuredOf(r).results as Entry[])[0];
+    const e = fleetEntries(r)[0];
     expect(e?.result).toMatchObject({ stdout: 'over stdio\n', exit_code: 0 });
     const s = await client.callTool({ name: 'fleet_status', arguments: { targets: 'remote' } });
-    expect((structuredOf(s).results as Entry[])[0]?.ok).toBe(true);
+    expect(fleetEntries(s)[0]?.ok).toBe(true);
     const devices = await client.callTool({ name: 'fleet_devices', arguments: {} });
     expect(JSON.stringify(structuredOf(devices))).toContain('(agent)');
     expect(processesWith(agentConfig).length).toBeGreaterThan(0);
@@ -72,7 +72,7 @@ heartbeat: { interval_s: 60 }
 
   it('an agent that cannot start reports its own words', async () => {
     const r = await client.callTool({ name: 'fleet_exec', arguments: { targets: 'broken', argv: ['true'] } });
-    const e = (structuredOf(r).results as Entry[])[0];
+    const e = fleetEntries(r)[0];
     expect(e?.ok).toBe(false);
     expect(e?.error?.message).toContain(
       'the agent said: mcp-fleet: config file not found: /nonexistent/agent.yaml',

@@ -4,14 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../helpers/agentProcess.js';
 import { type HubHandle, startHub } from '../helpers/hubProcess.js';
 import { type SshdHandle, SUDO_USER, startSshd } from '../helpers/sshd.js';
-import { structuredOf } from '../helpers/toolAssertions.js';
-
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
+import { fleetEntries } from '../helpers/toolAssertions.js';
 
 /** test/prereqs.sh (run by npm test) makes the user and one sudoers rule: /usr/bin/id. */
 function requireProvisionedUser(): void {
@@ -33,7 +26,7 @@ describe('become: sudo on an SSH device (real sshd, a real sudoers rule)', () =>
     hub = await startHub({
       config: `devices:
   box:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${SUDO_USER}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+    ssh: ${sshd.fleetSsh({ user: SUDO_USER })}
     become: { commands: [id, whoami] }
 heartbeat: { interval_s: 60 }
 `,
@@ -49,7 +42,7 @@ heartbeat: { interval_s: 60 }
 
   const exec = async (argv: string[]) => {
     const r = await client.callTool({ name: 'fleet_exec', arguments: { targets: 'box', argv } });
-    const e = (structuredOf(r).results as Entry[])[0];
+    const e = fleetEntries(r)[0];
     if (!e?.ok) throw new Error(`call failed: ${JSON.stringify(e)}`);
     return e.result as Record<string, unknown>;
   };

@@ -6,16 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, connectClient, startAgent, tempDir } from '../helpers/agentProcess.js';
 import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
 import { type SshdHandle, startSshd } from '../helpers/sshd.js';
-import { disposeAgent, errorCodeOf, structuredOf, textOf } from '../helpers/toolAssertions.js';
+import {
+  disposeAgent,
+  errorCodeOf,
+  type FleetEntry,
+  fleetByDevice,
+  structuredOf,
+  textOf,
+} from '../helpers/toolAssertions.js';
 
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
-const byDevice = (r: Parameters<typeof structuredOf>[0]) =>
-  new Map((structuredOf(r).results as Entry[]).map((e) => [e.device, e]));
+type Entry = FleetEntry;
+const byDevice = (r: Parameters<typeof structuredOf>[0]) => fleetByDevice(r);
 
 /** SFTP (protocol 3) carries whole seconds: mtimes are compared at that precision. */
 function toSeconds(value: unknown): unknown {
@@ -50,9 +51,9 @@ describe('an SSH device next to an agent on the same machine', () => {
     hub = await startHub({
       config: `${devices.yaml}
   viassh:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: [/nonexistent/id_missing, ${sshd.identityFile}], known_hosts: ${sshd.knownHostsFile} }
+    ssh: ${sshd.fleetSsh({ identity_file: `[/nonexistent/id_missing, ${sshd.identityFile}]` })}
   jumped:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile}, via: viassh }
+    ssh: ${sshd.fleetSsh({ via: 'viassh' })}
 fanout: { device_timeout_s: 20, deadline_s: 30 }
 recipes:
   greet:

@@ -8,21 +8,18 @@ import { type HubHandle, startHub } from '../helpers/hubProcess.js';
 import { type SshdHandle, startSshd } from '../helpers/sshd.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
 import {
+  type FleetEntry,
+  fleetEntries,
   readAudit,
   readPid,
   realTempDir,
   removeDir,
-  structuredOf,
+  type structuredOf,
   waitFor,
 } from '../helpers/toolAssertions.js';
 
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
-const only = (r: Parameters<typeof structuredOf>[0]) => (structuredOf(r).results as Entry[])[0] as Entry;
+type Entry = FleetEntry;
+const only = (r: Parameters<typeof structuredOf>[0]) => fleetEntries(r)[0] as Entry;
 
 describe('SSH devices under faults (real sshd; the connection dropped by a loopback relay)', () => {
   let sshd: SshdHandle;
@@ -40,7 +37,7 @@ describe('SSH devices under faults (real sshd; the connection dropped by a loopb
   flaky:
     ssh: { host: 127.0.0.1, port: ${proxy.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, host_key: "${sshd.hostFingerprint}" }
   strict:
-    ssh: { host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, known_hosts: ${sshd.knownHostsFile} }
+    ssh: ${sshd.fleetSsh()}
     policy: { exec: { mode: allow, allow: [{ id: echo, argv: [echo] }] }, roots: [${work}] }
 fanout: { device_timeout_s: 30, deadline_s: 60 }
 heartbeat: { interval_s: 60 }

@@ -6,14 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../helpers/agentProcess.js';
 import { type HubHandle, startHub } from '../helpers/hubProcess.js';
 import { type SshdHandle, startSshd } from '../helpers/sshd.js';
-import { realTempDir, removeDir, structuredOf } from '../helpers/toolAssertions.js';
-
-interface Entry {
-  device: string;
-  ok: boolean;
-  result?: Record<string, unknown>;
-  error?: { code: string; message: string };
-}
+import { fleetByDevice, realTempDir, removeDir } from '../helpers/toolAssertions.js';
 
 describe('SSH host keys are checked strictly (real sshd)', () => {
   let sshd: SshdHandle;
@@ -59,7 +52,7 @@ heartbeat: { interval_s: 60 }
       name: 'fleet_exec',
       arguments: { targets: 'all', argv: ['echo', 'hi'] },
     });
-    const d = new Map((structuredOf(r).results as Entry[]).map((e) => [e.device, e]));
+    const d = fleetByDevice(r);
     for (const name of ['known', 'pinned', 'tofu']) expect(d.get(name)?.result?.stdout, name).toBe('hi\n');
     for (const name of ['unknown', 'changed', 'changed-tofu', 'wrong-pin']) {
       expect(d.get(name)?.ok, name).toBe(false);
