@@ -1,3 +1,12 @@
+export {
+  appendTooLarge,
+  fileKind,
+  HASH_LIMIT_BYTES,
+  hashMismatch,
+  MAX_DIR_ENTRIES,
+  modeString,
+  readTailLines,
+} from './fileRules.js';
 export type { LocalDeviceOptions } from './local/localDevice.js';
 export { createLocalDevice } from './local/localDevice.js';
 export { isGroupAlive, killProcessGroup } from './local/processGroup.js';

@@ -9,11 +9,17 @@ import type {
   WriteFileResult,
   WriteFileSpec,
 } from '../device/index.js';
+import {
+  appendTooLarge,
+  fileKind,
+  HASH_LIMIT_BYTES,
+  hashMismatch,
+  MAX_DIR_ENTRIES,
+  modeString,
+  readTailLines,
+} from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 
-/** Same limits as the agent's own file tools. */
-const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
-const MAX_DIR_ENTRIES = 10_000;
 const IO_CHUNK = 64 * 1024;
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02) that map onto the agent's errors. */
@@ -58,14 +64,6 @@ function call<T>(
   });
 }
 
-function kind(s: Stats): FileStat['type'] {
-  if (s.isSymbolicLink()) return 'symlink';
-  if (s.isFile()) return 'file';
-  if (s.isDirectory()) return 'directory';
-  return 'other';
-}
-
-const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /** Cleanup on a session that may be dead: ssh2 never answers a request sent after it closed. */
@@ -135,7 +133,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
 
   async function stat(path: string): Promise<FileStat> {
     const s = await lstatOn(await deps.sftp(), path);
-    return { type: kind(s), size: s.size, mode: modeString(s.mode), mtime: isoTime(s.mtime) };
+    return { type: fileKind(s), size: s.size, mode: modeString(s.mode), mtime: isoTime(s.mtime) };
   }
 
   /** Closes on the session that opened the handle. */
@@ -182,27 +180,6 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     return Buffer.concat(out, got);
   }
 
-  async function tail(
-    sftp: SFTPWrapper,
-    handle: Buffer,
-    path: string,
-    size: number,
-    lines: number,
-    maxBytes: number,
-  ) {
-    const start = Math.max(0, size - maxBytes);
-    let data = await readAt(sftp, handle, path, start, size - start);
-    let seen = 0;
-    const end = data.length > 0 && data[data.length - 1] === 10 ? data.length - 1 : data.length;
-    for (let i = end - 1; i >= 0; i--) {
-      if (data[i] === 10 && ++seen === lines) {
-        data = data.subarray(i + 1);
-        return { data, truncated: false };
-      }
-    }
-    return { data, truncated: start > 0 };
-  }
-
   async function readFile(spec: ReadFileSpec): Promise<ReadFileResult> {
     const sftp = await deps.sftp();
     const { handle, stats } = await openRegular(sftp, spec.path);
@@ -210,10 +187,8 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       let data: Buffer;
       let truncated = false;
       if (spec.tailLines !== undefined) {
-        ({ data, truncated } = await tail(
-          sftp,
-          handle,
-          spec.path,
+        ({ data, truncated } = await readTailLines(
+          (position, length) => readAt(sftp, handle, spec.path, position, length),
           stats.size,
           spec.tailLines,
           spec.maxBytes,
@@ -310,12 +285,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
       const read = await readWhole(sftp, spec.path, Math.max(limit, 0));
       old = read.data;
       if (spec.append && (old === null || limit < 0)) {
-        throw new FleetError(
-          'FILE_TOO_LARGE',
-          `appending ${spec.data.length} bytes to ${spec.path} (${read.stats.size} bytes) would pass the ` +
-            `limit of ${spec.maxBytes} bytes; nothing written`,
-          { path: spec.path, limit: spec.maxBytes },
-        );
+        throw appendTooLarge(spec.path, spec.data.length, read.stats.size, spec.maxBytes);
       }
     }
     if (spec.ifSha256 !== undefined) {
@@ -326,13 +296,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
           : await deps.hashRemote(spec.path, existing.size);
       }
       if (current !== spec.ifSha256.toLowerCase()) {
-        throw new FleetError(
-          'HASH_MISMATCH',
-          current === null
-            ? `if_sha256 given but ${spec.path} does not exist; nothing written`
-            : `${spec.path} has sha256 ${current}, not the expected ${spec.ifSha256}; nothing written`,
-          { path: spec.path, actual_sha256: current },
-        );
+        throw hashMismatch(spec.path, current, spec.ifSha256);
       }
     }
     const data = spec.append && old ? Buffer.concat([old, spec.data]) : spec.data;
@@ -378,7 +342,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     // OpenSSH's readdir attributes are lstat's, so a symlink is reported as one.
     const entries = items.slice(0, MAX_DIR_ENTRIES).map((e) => ({
       name: e.filename,
-      type: kind(e.attrs),
+      type: fileKind(e.attrs),
       size: e.attrs.size,
       mode: modeString(e.attrs.mode),
       mtime: isoTime(e.attrs.mtime),

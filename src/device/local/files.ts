@@ -3,6 +3,15 @@ import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FleetError, fromSystemError } from '../../errors/index.js';
+import {
+  appendTooLarge,
+  fileKind,
+  HASH_LIMIT_BYTES,
+  hashMismatch,
+  MAX_DIR_ENTRIES,
+  modeString,
+  readTailLines,
+} from '../fileRules.js';
 import type {
   DirEntry,
   FileStat,
@@ -11,19 +20,6 @@ import type {
   WriteFileResult,
   WriteFileSpec,
 } from '../types.js';
-
-/** Files above this size get no whole-file hash: hashing gigabytes would stall the call. */
-export const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
-const MAX_DIR_ENTRIES = 10_000;
-
-function kind(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileStat['type'] {
-  if (s.isSymbolicLink()) return 'symlink';
-  if (s.isFile()) return 'file';
-  if (s.isDirectory()) return 'directory';
-  return 'other';
-}
-
-const modeString = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
 /**
  * Canonical path; a missing last component is allowed (write targets), a missing parent is not.
@@ -61,7 +57,7 @@ export async function canonicalPath(path: string): Promise<string> {
 export async function statPath(path: string): Promise<FileStat> {
   try {
     const s = await lstat(path);
-    return { type: kind(s), size: s.size, mode: modeString(s.mode), mtime: s.mtime.toISOString() };
+    return { type: fileKind(s), size: s.size, mode: modeString(s.mode), mtime: s.mtime.toISOString() };
   } catch (error) {
     throw fromSystemError(error, path);
   }
@@ -130,35 +126,6 @@ async function descriptorPath(handle: FileHandle): Promise<string | null> {
   }
 }
 
-async function readTail(handle: FileHandle, size: number, lines: number, maxBytes: number) {
-  const chunk = 64 * 1024;
-  let position = size;
-  let buffers: Buffer[] = [];
-  let newlines = 0;
-  let collected = 0;
-  while (position > 0 && collected < maxBytes) {
-    const length = Math.min(chunk, position, maxBytes - collected);
-    position -= length;
-    const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, position);
-    buffers = [buf, ...buffers];
-    collected += length;
-    for (const byte of buf) if (byte === 10) newlines++;
-    // One extra newline: the file's last line usually ends with one.
-    if (newlines > lines) break;
-  }
-  let data = Buffer.concat(buffers);
-  let seen = 0;
-  const end = data.length > 0 && data[data.length - 1] === 10 ? data.length - 1 : data.length;
-  for (let i = end - 1; i >= 0; i--) {
-    if (data[i] === 10 && ++seen === lines) {
-      data = data.subarray(i + 1);
-      return { data, truncated: false };
-    }
-  }
-  return { data, truncated: position > 0 };
-}
-
 export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult> {
   let handle: FileHandle;
   try {
@@ -185,7 +152,16 @@ export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult>
     let data: Buffer;
     let truncated = false;
     if (spec.tailLines !== undefined) {
-      ({ data, truncated } = await readTail(handle, s.size, spec.tailLines, spec.maxBytes));
+      ({ data, truncated } = await readTailLines(
+        async (position, length) => {
+          const buf = Buffer.alloc(length);
+          await handle.read(buf, 0, length, position);
+          return buf;
+        },
+        s.size,
+        spec.tailLines,
+        spec.maxBytes,
+      ));
     } else {
       const offset = Math.min(spec.offset ?? 0, s.size);
       const wanted = Math.min(spec.length ?? s.size - offset, s.size - offset);
@@ -279,26 +255,14 @@ export async function writeFileAtomic(spec: WriteFileSpec): Promise<WriteFileRes
     if (spec.ifSha256 !== undefined) {
       const current = source ? await hashHandle(source) : null;
       if (current !== spec.ifSha256.toLowerCase()) {
-        throw new FleetError(
-          'HASH_MISMATCH',
-          current === null
-            ? `if_sha256 given but ${spec.path} does not exist; nothing written`
-            : `${spec.path} has sha256 ${current}, not the expected ${spec.ifSha256}; nothing written`,
-          { path: spec.path, actual_sha256: current },
-        );
+        throw hashMismatch(spec.path, current, spec.ifSha256);
       }
     }
 
     let data = spec.data;
     if (spec.append && existing && source) {
       const limit = spec.maxBytes - spec.data.length;
-      const tooLarge = () =>
-        new FleetError(
-          'FILE_TOO_LARGE',
-          `appending ${spec.data.length} bytes to ${spec.path} (${existing.stats.size} bytes) would pass the ` +
-            `limit of ${spec.maxBytes} bytes; nothing written`,
-          { path: spec.path, limit: spec.maxBytes },
-        );
+      const tooLarge = () => appendTooLarge(spec.path, spec.data.length, existing.stats.size, spec.maxBytes);
       if (limit < 0 || existing.stats.size > limit) throw tooLarge();
       const old = await readHandleBounded(source, limit);
       if (old === null) throw tooLarge(); // grew past the limit since the fstat
@@ -389,7 +353,7 @@ export async function listDirectory(
       const s = await lstat(join(path, n));
       entries.push({
         name: n,
-        type: kind(s),
+        type: fileKind(s),
         size: s.size,
         mode: modeString(s.mode),
         mtime: s.mtime.toISOString(),
