@@ -28,6 +28,17 @@ export function reply(
   res.end(JSON.stringify(body));
 }
 
+/**
+ * `/healthz` for the agent's and the hub's HTTP fronts: no auth and no detail, only whether
+ * the process answers. True when `path` was the health path and the request is answered.
+ */
+export function answerHealthz(path: string | undefined, req: IncomingMessage, res: ServerResponse): boolean {
+  if (path !== '/healthz') return false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') reply(res, 405, { error: 'method not allowed' });
+  else reply(res, 200, { status: 'ok' });
+  return true;
+}
+
 export const rpcError = (code: number, message: string) => ({
   jsonrpc: '2.0',
   id: null,

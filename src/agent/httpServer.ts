@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
-import { admit, type HttpFrontState, reply, rpcError } from './admission.js';
+import { admit, answerHealthz, type HttpFrontState, reply, rpcError } from './admission.js';
 
 export interface HttpFrontDeps {
   /** The MCP handler (`toNodeHandler(createMcpHandler(...))`). */
@@ -23,11 +23,7 @@ export function createHttpFront(deps: HttpFrontDeps): Server {
 
   async function handle(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      if (req.method !== 'GET' && req.method !== 'HEAD')
-        return reply(res, 405, { error: 'method not allowed' });
-      return reply(res, 200, { status: 'ok' });
-    }
+    if (answerHealthz(path, req, res)) return;
     if (path !== mcpPath) return reply(res, 404, { error: 'not found' });
 
     if (admit(req, res, deps.state(), deps.logger) === undefined) return;

@@ -1,9 +1,9 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { generateToken, hashToken, isLoopbackHost, parseListen } from '../agent/index.js';
-import { readTextFile, writeTextAtomic } from '../config/index.js';
+import { pathExists, readTextFile, writeTextAtomic } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
 import { DEFAULT_HUB_LISTEN } from '../hub/index.js';
 import {
@@ -72,15 +72,6 @@ export function localHubUrl(listen: string): string {
   return `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}/mcp`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface InitDeps {
   config: CliConfigDeps;
   /** Asks one question with a default; only called on a terminal without --yes. */
@@ -113,7 +104,7 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<Ini
     throw new FleetError('USAGE', `listen address ${listen}: want HOST:PORT, e.g. 127.0.0.1:7420`);
   }
   const fleet = join(dir, 'fleet.yaml');
-  if (!options.force && (await exists(fleet))) {
+  if (!options.force && (await pathExists(fleet))) {
     throw new FleetError(
       'USAGE',
       `${fleet} already exists; --force replaces it (its devices and principals are lost)`,

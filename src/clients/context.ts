@@ -1,6 +1,5 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock } from '../config/index.js';
+import { pathExists, withFileLock } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
 import type { ClientInfo, ClientLocation, ClientsHost } from './catalog.js';
 import { clientCatalog } from './catalog.js';
@@ -19,20 +18,13 @@ export interface ClientsContext {
   now?: () => Date;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Clients whose config directory, or one of whose config files (a project's too), exists. */
 export async function foundClients(host: ClientsHost): Promise<ClientInfo[]> {
   const catalog = clientCatalog(host);
   const found = await Promise.all(
     catalog.map(async (c) => {
       const paths = [...c.markers, ...c.locations.map((l) => l.file)];
-      return (await Promise.all(paths.map(exists))).some(Boolean);
+      return (await Promise.all(paths.map(pathExists))).some(Boolean);
     }),
   );
   return catalog.filter((_, i) => found[i]);

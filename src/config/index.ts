@@ -12,4 +12,4 @@ export { createSerializer, readJsonState, withFileLock, writeJsonAtomic } from '
 export type { ConfigProblem } from './loadYaml.js';
 export { formatProblems, loadYamlConfig, parseYamlConfig } from './loadYaml.js';
 export type { FileOwnership, TextFile } from './textFile.js';
-export { readTextFile, writeTextAtomic } from './textFile.js';
+export { pathExists, readTextFile, writeTextAtomic } from './textFile.js';

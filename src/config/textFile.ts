@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FleetError } from '../errors/index.js';
 
@@ -95,4 +95,14 @@ export async function writeTextAtomic(path: string, text: string, owner: FileOwn
     });
   }
   await syncDir(dir);
+}
+
+/** Whether something exists at `path` (any kind; false also when a parent is unreadable). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

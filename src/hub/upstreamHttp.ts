@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { type AuthInfo, createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
-import { admit, checkRequest, type HttpFrontState, reply, rpcError } from '../agent/index.js';
+import { admit, answerHealthz, checkRequest, type HttpFrontState, reply, rpcError } from '../agent/index.js';
 import type { Logger } from '../log/index.js';
 
 export interface UpstreamDeps {
@@ -141,11 +141,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
 
   async function handle(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      if (req.method !== 'GET' && req.method !== 'HEAD')
-        return reply(res, 405, { error: 'method not allowed' });
-      return reply(res, 200, { status: 'ok' });
-    }
+    if (answerHealthz(path, req, res)) return;
     const state = deps.state();
     if (path === '/enroll' && deps.enroll) {
       if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });

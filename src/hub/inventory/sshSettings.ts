@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { pathExists } from '../../config/index.js';
 import { readSshConfig, type SshConfigHost } from '../../ssh/index.js';
 import { configPath } from './credentials.js';
 import type { DeviceConfig, SshConfig } from './schema.js';
@@ -31,15 +31,6 @@ export interface ResolvedSsh {
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 const list = (value: string | string[] | undefined) =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface ResolveSshDeps {
   env: NodeJS.ProcessEnv;
@@ -83,7 +74,7 @@ export async function resolveSsh(
   if (identityFiles.length === 0) identityFiles = fromConfig.identityFiles;
   if (identityFiles.length === 0) {
     const defaults = DEFAULT_KEYS.map((k) => join(home, '.ssh', k));
-    identityFiles = (await Promise.all(defaults.map(async (p) => ((await exists(p)) ? p : null)))).filter(
+    identityFiles = (await Promise.all(defaults.map(async (p) => ((await pathExists(p)) ? p : null)))).filter(
       (p): p is string => p !== null,
     );
   }
