@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localShell } from '../../test/helpers/localShell.js';
 import { FleetError } from '../errors/index.js';
 import type { Bridge, ShellStream } from './bridge.js';
 import { type BridgePool, createBridgePool } from './bridgePool.js';
 
 /**
  * A pool whose channels are local `/bin/sh` children standing in for the shells an SSH channel
- * would start (see remoteExec.test.ts); it records every shell it opened so a test can count
+ * would start (test/helpers/localShell.ts); it records every shell it opened so a test can count
  * opens and end a shell from the far side.
  */
 interface StandIn {
@@ -26,23 +27,14 @@ afterEach(() => {
 
 function standIn(max: number, open?: () => Promise<ShellStream>): StandIn {
   const shells: ChildProcess[] = [];
-  const localShell = (): Promise<ShellStream> => {
-    const child = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
-    shells.push(child);
-    return Promise.resolve({
-      stdout: child.stdout,
-      stderr: child.stderr,
-      write: (text) => {
-        child.stdin.write(text);
-      },
-      close: () => {
-        child.stdin.end();
-        child.kill('SIGKILL');
-      },
-      onClose: (listener) => child.on('close', listener),
-    });
+  const made = {
+    pool: createBridgePool({
+      open: open ?? (() => localShell((c) => shells.push(c))),
+      max,
+      startTimeoutMs: 10_000,
+    }),
+    shells,
   };
-  const made = { pool: createBridgePool({ open: open ?? localShell, max, startTimeoutMs: 10_000 }), shells };
   standIns.push(made);
   return made;
 }

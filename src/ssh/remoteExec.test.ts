@@ -1,37 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localShell } from '../../test/helpers/localShell.js';
 import { isGroupAlive } from '../device/index.js';
-import type { ShellStream } from './bridge.js';
 import { type BridgePool, createBridgePool } from './bridgePool.js';
 import { execOverBridge } from './remoteExec.js';
 
-/**
- * The bridge protocol against a real local `/bin/sh` (dash on Debian) standing in for the
- * shell an SSH channel would start; the SSH transport itself is covered by the integration
- * tests against OpenSSH.
- */
-function localShell(): Promise<ShellStream> {
-  const child = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
-  return Promise.resolve({
-    stdout: child.stdout,
-    stderr: child.stderr,
-    write: (text) => {
-      child.stdin.write(text);
-    },
-    close: () => {
-      child.stdin.end();
-      child.kill('SIGKILL');
-    },
-    onClose: (listener) => child.on('close', listener),
-  });
-}
-
 const pools: BridgePool[] = [];
 function pool(max = 2): BridgePool {
-  const p = createBridgePool({ open: localShell, max, startTimeoutMs: 5000 });
+  const p = createBridgePool({ open: () => localShell(), max, startTimeoutMs: 5000 });
   pools.push(p);
   return p;
 }
@@ -41,7 +19,7 @@ afterEach(() => {
 
 const spec = { timeoutMs: 10_000, maxOutputBytes: 65_536 };
 
-describe('execOverBridge (local /bin/sh standing in for the SSH channel)', () => {
+describe('execOverBridge (local /bin/sh standing in for the SSH channel: test/helpers/localShell.ts)', () => {
   it('keeps argv words intact, stdout and stderr apart, and reports the exit code', async () => {
     const p = pool();
     const r = await execOverBridge(p, {

@@ -157,8 +157,13 @@ export interface CliRun {
 }
 
 /** Runs the built CLI to its exit (killed after `timeoutMs`) and returns what it printed. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 15_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+  cwd?: string,
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientsContext, Launcher } from '../../src/clients/index.js';
 import { createInstallRecords } from '../../src/clients/index.js';
+import { cleanEnv } from './agentProcess.js';
 
 /** A fixed launcher, so golden files do not depend on where Node or the checkout live. */
 export const TEST_LAUNCHER: Launcher = {
@@ -40,4 +41,23 @@ export function tempClients(options: { cwd?: string; env?: Record<string, string
     with: (o) => make(o.cwd ?? ctx.host.cwd, o.launcher ?? TEST_LAUNCHER),
     cleanup: () => rmSync(home, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The environment for the built CLI with HOME at `home` and nothing that would point a client
+ * (or mcp-fleet's state) somewhere else.
+ */
+export function clientsHomeEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env = cleanEnv();
+  for (const key of [
+    'XDG_CONFIG_HOME',
+    'XDG_STATE_HOME',
+    'STATE_DIRECTORY',
+    'CLAUDE_CONFIG_DIR',
+    'CODEX_HOME',
+    'APPDATA',
+  ]) {
+    delete env[key];
+  }
+  return { ...env, HOME: home, ...extra };
 }

@@ -1,58 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the clients' own ${VAR} syntax is the data under test
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, tempDir } from '../helpers/agentProcess.js';
+import { BIN, type CliRun, runCli, tempDir } from '../helpers/agentProcess.js';
+import { clientsHomeEnv } from '../helpers/clientsHome.js';
 import { removeDir } from '../helpers/toolAssertions.js';
 
 /** `mcp-fleet clients …` and `servers import` through the built binary, with HOME in a temp dir. */
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function homeEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  const env = cleanEnv();
-  for (const key of [
-    'XDG_CONFIG_HOME',
-    'XDG_STATE_HOME',
-    'STATE_DIRECTORY',
-    'CLAUDE_CONFIG_DIR',
-    'CODEX_HOME',
-    'APPDATA',
-  ]) {
-    delete env[key];
-  }
-  return { ...env, HOME: home, ...extra };
-}
-
-function run(args: string[], home: string, cwd: string, extra: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: homeEnv(home, extra),
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`mcp-fleet ${args.join(' ')} did not exit: ${stderr}`));
-    }, 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(args: string[], home: string, cwd: string, extra: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, clientsHomeEnv(home, extra), 20_000, cwd);
 }
 
 let home: string | undefined;

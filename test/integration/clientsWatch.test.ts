@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, tempDir } from '../helpers/agentProcess.js';
+import { BIN, tempDir } from '../helpers/agentProcess.js';
+import { clientsHomeEnv } from '../helpers/clientsHome.js';
 import { removeDir, waitFor } from '../helpers/toolAssertions.js';
 
 /**
@@ -11,22 +12,12 @@ import { removeDir, waitFor } from '../helpers/toolAssertions.js';
  * change (it says so with --verbose, and does not write again).
  */
 
-function homeEnv(home: string): Record<string, string> {
-  const env = cleanEnv();
-  for (const key of [
-    'XDG_CONFIG_HOME',
-    'XDG_STATE_HOME',
-    'STATE_DIRECTORY',
-    'CLAUDE_CONFIG_DIR',
-    'CODEX_HOME',
-  ]) {
-    delete env[key];
-  }
-  return { ...env, HOME: home };
-}
-
 function runToExit(args: string[], home: string): Promise<number | null> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: homeEnv(home), cwd: home, stdio: 'ignore' });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: clientsHomeEnv(home),
+    cwd: home,
+    stdio: 'ignore',
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -64,7 +55,7 @@ describe('mcp-fleet clients watch (built binary)', () => {
     const installed = readFileSync(file, 'utf8');
 
     const child = spawn(process.execPath, [BIN, 'clients', 'watch', '--verbose'], {
-      env: homeEnv(home),
+      env: clientsHomeEnv(home),
       cwd: home,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

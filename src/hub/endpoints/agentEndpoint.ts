@@ -3,6 +3,7 @@ import { FleetError } from '../../errors/index.js';
 import type { ToolCallResult } from '../../tools/index.js';
 import type { Credential } from '../inventory/index.js';
 import { classifyDownstreamError } from './classify.js';
+import { raceAbort } from './raceAbort.js';
 import type { Endpoint, EndpointCallOptions } from './types.js';
 
 export interface AgentEndpointOptions {
@@ -120,23 +121,4 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
       if (current) await current.then((c) => c.close()).catch(() => {});
     },
   };
-}
-
-/** Rejects as soon as `signal` aborts, without waiting for `promise` (a connect can hang on a stopped host). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

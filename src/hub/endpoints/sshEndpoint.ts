@@ -11,6 +11,7 @@ import type { ToolCatalog } from '../../tools/index.js';
 import type { ResolvedSsh } from '../inventory/index.js';
 import { createAgentEndpoint } from './agentEndpoint.js';
 import { createLocalEndpoint } from './localEndpoint.js';
+import { raceAbort } from './raceAbort.js';
 import type { Endpoint } from './types.js';
 
 export interface SshEndpointOptions {
@@ -76,16 +77,6 @@ function failing(device: string, problem: string): Endpoint {
     },
     close: async () => {},
   };
-}
-
-/** Resolves when `promise` does, rejects when `signal` aborts first (a connect can hang). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**
@@ -175,7 +166,7 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
     // Presence: a live connection (its keepalives watch it) or a fresh handshake, which also
     // proves the host key and the credentials. A heartbeat does not count as use, so an idle
     // connection still closes and the next heartbeat after that reconnects.
-    ping: (signal) => untilAborted(connection.ping(), signal),
+    ping: (signal) => raceAbort(connection.ping(), signal),
     async close() {
       if (idleTimer) clearInterval(idleTimer);
       await pipeline.close();
