@@ -1,13 +1,8 @@
 export type { BecomeRules } from './become.js';
-export { needsSudo } from './become.js';
 export type { ShellStream } from './bridge.js';
 export { SshChannelTransport } from './channelTransport.js';
 export type { SshConnection, SshTarget } from './connection.js';
 export { createSshConnection } from './connection.js';
-export type { HostKeyAcceptance, HostKeyPolicy, HostKeyVerifier } from './hostKeyVerifier.js';
-export { createHostKeyVerifier } from './hostKeyVerifier.js';
-export { fingerprintSha256, knownHostsLine, parseKnownHosts } from './knownHosts.js';
-export { execOverBridge } from './remoteExec.js';
 export type { SshConfigHost } from './sshConfigFile.js';
 export { readSshConfig } from './sshConfigFile.js';
 export type { SshDevice, SshDeviceOptions } from './sshDevice.js';

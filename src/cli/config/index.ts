@@ -11,10 +11,9 @@ export {
   userConfigDir,
 } from './resolveCliConfig.js';
 export type { CliConfigFile, ColorMode } from './schema.js';
-export { CliConfigFileSchema, COLOR_MODES, DEFAULT_HUB_URL } from './schema.js';
+export { DEFAULT_HUB_URL } from './schema.js';
 export type { ConfigLayer, ConfigSource, Sourced } from './sources.js';
 export { describeSource, settingPath } from './sources.js';
 export type { YamlEditor } from './yamlEdit.js';
 export type { EditOutcome, EditYamlOptions } from './yamlFile.js';
-export { editYamlFile } from './yamlFile.js';
 export type { YamlPath } from './yamlSplice.js';

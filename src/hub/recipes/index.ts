@@ -1,8 +1,7 @@
 export type { LoadedRecipe, RecipeSet, RecipeSources } from './loadRecipes.js';
 export { loadRecipes, recipeFilePaths } from './loadRecipes.js';
-export { parseRecipeInput, recipeInputSchema, unsafeValue } from './params.js';
 export type { RecipeToolDef } from './recipeTools.js';
-export { callRecipe, createRecipeTools, RECIPE_TOOL_PREFIX } from './recipeTools.js';
+export { callRecipe, createRecipeTools } from './recipeTools.js';
 export type { StepResult } from './run/stepResult.js';
 export { RecipeResultSchema, StepResultSchema } from './run/stepResult.js';
 export type { Recipe, RecipeParam, RecipeStep } from './schema.js';
