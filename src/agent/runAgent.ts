@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { type AuditSink, createAuditLog, noAudit } from '../audit/index.js';
+import { type AuditSink, createAuditFiles, noAudit } from '../audit/index.js';
 import { createLocalDevice } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 import { createLogger, type Logger } from '../log/index.js';
@@ -48,14 +48,12 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps = {}): Pro
   const logger = deps.logger ?? createLogger({ level: settings.logLevel, name: 'mcp-fleet-agent' });
   const version = packageVersion();
 
+  const auditFiles = createAuditFiles({
+    onError: (error) => logger.error({ err: error }, 'audit write failed'),
+  });
   const makeAudit = (s: AgentSettings): AuditSink =>
     s.auditPath
-      ? createAuditLog({
-          path: s.auditPath,
-          maxBytes: s.config.audit.max_bytes,
-          keep: s.config.audit.keep,
-          onError: (error) => logger.error({ err: error }, 'audit write failed'),
-        })
+      ? auditFiles.sink({ path: s.auditPath, maxBytes: s.config.audit.max_bytes, keep: s.config.audit.keep })
       : noAudit;
   let audit = makeAudit(settings);
 

@@ -1,9 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/toolAssertions.js';
+import { GENESIS, sha256Hex } from './auditChain.js';
 import { createAuditLog } from './auditLog.js';
 import { redactArguments } from './redact.js';
+import { verifyAuditFiles } from './verify.js';
 
 const entry = (i: number) => ({
   principal: 'laptop',
@@ -13,30 +24,147 @@ const entry = (i: number) => ({
   duration_ms: i,
 });
 
+const tempPath = () => join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl');
+const linesOf = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n');
+const verify = (...files: string[]) =>
+  verifyAuditFiles(files.map((file) => ({ file, data: readFileSync(file) })));
+
 describe('audit log', () => {
-  it('appends one whole JSON line per call, in order, under concurrency', async () => {
+  it('appends one whole JSON line per call, in order and chained, under concurrency', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'sub', 'audit.jsonl');
     const audit = createAuditLog({ path, now: () => new Date('2026-01-01T00:00:00Z') });
     await Promise.all(Array.from({ length: 50 }, (_, i) => audit.record(entry(i))));
-    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const lines = linesOf(path);
     expect(lines).toHaveLength(50);
     const parsed = lines.map((l) => JSON.parse(l));
     expect(parsed.map((p) => p.duration_ms)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(parsed[0]).toEqual({ time: '2026-01-01T00:00:00.000Z', ...entry(0) });
+    expect(parsed[0]).toEqual({
+      time: '2026-01-01T00:00:00.000Z',
+      ...entry(0),
+      prev: GENESIS,
+      seal: expect.any(String),
+    });
+    // Each line carries the hash of the exact bytes of the line before.
+    for (let i = 1; i < 50; i++) expect(parsed[i].prev).toBe(sha256Hex(lines[i - 1] ?? ''));
+    expect(verify(path)).toMatchObject({ ok: true, lines: 50, start: GENESIS });
   });
 
-  it('rotates by size and keeps N old files', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.jsonl');
-    const audit = createAuditLog({ path, maxBytes: 300, keep: 2 });
+  it('continues the chain after a restart', async () => {
+    const path = tempPath();
+    const first = createAuditLog({ path });
+    for (let i = 0; i < 3; i++) await first.record(entry(i));
+    const second = createAuditLog({ path });
+    for (let i = 3; i < 6; i++) await second.record(entry(i));
+    expect(verify(path)).toMatchObject({ ok: true, lines: 6, start: GENESIS });
+  });
+
+  it('rotates by size, keeps N old files, and chains each new file to the rotated one', async () => {
+    const path = tempPath();
+    const audit = createAuditLog({ path, maxBytes: 600, keep: 2 });
     for (let i = 0; i < 20; i++) await audit.record(entry(i));
     expect(existsSync(`${path}.1`)).toBe(true);
     expect(existsSync(`${path}.2`)).toBe(true);
     expect(existsSync(`${path}.3`)).toBe(false);
     for (const file of [path, `${path}.1`, `${path}.2`]) {
-      expect(readFileSync(file, 'utf8').length).toBeLessThanOrEqual(300);
+      expect(readFileSync(file, 'utf8').length).toBeLessThanOrEqual(600);
     }
-    const last = readFileSync(path, 'utf8').trimEnd().split('\n').at(-1) ?? '';
-    expect(JSON.parse(last).duration_ms).toBe(19);
+    expect(JSON.parse(linesOf(path).at(-1) ?? '').duration_ms).toBe(19);
+    // The oldest kept file continues one that was rotated away: anchored, not from genesis.
+    const v = verify(`${path}.2`, `${path}.1`, path);
+    expect(v.ok).toBe(true);
+    expect(v.start).not.toBe(GENESIS);
+    expect(verify(`${path}.1`, `${path}.2`, path).ok).toBe(false);
+  });
+
+  it('keeps the whole history verifiable from genesis across rotations while nothing is dropped', async () => {
+    const path = tempPath();
+    const audit = createAuditLog({ path, maxBytes: 600, keep: 10 });
+    for (let i = 0; i < 8; i++) await audit.record(entry(i));
+    const files = [4, 3, 2, 1].map((n) => `${path}.${n}`).filter((f) => existsSync(f));
+    expect(files.length).toBeGreaterThan(1);
+    expect(verify(...files, path)).toMatchObject({ ok: true, lines: 8, start: GENESIS });
+  });
+
+  it('after a restart that finds only the rotated file, chains to its last line', async () => {
+    const path = tempPath();
+    const first = createAuditLog({ path });
+    for (let i = 0; i < 2; i++) await first.record(entry(i));
+    renameSync(path, `${path}.1`);
+    await createAuditLog({ path }).record(entry(2));
+    expect(verify(`${path}.1`, path)).toMatchObject({ ok: true, lines: 3, start: GENESIS });
+  });
+
+  it('never glues a record onto a torn last line: ends it, chains past it, and verify names it', async () => {
+    const path = tempPath();
+    const first = createAuditLog({ path });
+    for (let i = 0; i < 2; i++) await first.record(entry(i));
+    appendFileSync(path, '{"time":"2026-01-01T00:00:00.000Z","principal":"lap');
+    await createAuditLog({ path }).record(entry(2));
+    const lines = linesOf(path);
+    expect(lines).toHaveLength(4);
+    expect(JSON.parse(lines[3] ?? '')).toMatchObject({ duration_ms: 2, prev: sha256Hex(lines[2] ?? '') });
+    const v = verify(path);
+    expect(v.ok).toBe(false);
+    expect(v.files[0]?.problems).toEqual([
+      {
+        line: 3,
+        reason:
+          'not a whole JSON record; the next line chains to it, so the writer itself left it torn (a crash or a full disk mid-write)',
+      },
+    ]);
+  });
+
+  it('holds records the file does not take and writes them, in order and chained, once it does', async () => {
+    const path = tempPath();
+    const errors: Error[] = [];
+    const audit = createAuditLog({ path, onError: (e) => errors.push(e) });
+    await audit.record(entry(0));
+    // The audit path becomes a directory: every write fails until it is a file again.
+    renameSync(path, `${path}.aside`);
+    mkdirSync(path);
+    for (let i = 1; i <= 3; i++) await audit.record(entry(i));
+    expect(errors).toHaveLength(3);
+    expect(errors[2]?.message).toMatch(
+      /^audit write to .* failed: .*; 3 record\(s\) held until it takes them$/,
+    );
+    rmdirSync(path);
+    renameSync(`${path}.aside`, path);
+    await audit.record(entry(4));
+    expect(linesOf(path).map((l) => JSON.parse(l).duration_ms)).toEqual([0, 1, 2, 3, 4]);
+    expect(verify(path)).toMatchObject({ ok: true, lines: 5, start: GENESIS });
+  });
+
+  it('writes held records when the file takes them again, without waiting for another call', async () => {
+    const path = tempPath();
+    const audit = createAuditLog({ path, retryMs: 50, onError: () => {} });
+    await audit.record(entry(0));
+    renameSync(path, `${path}.aside`);
+    mkdirSync(path);
+    await audit.record(entry(1));
+    rmdirSync(path);
+    renameSync(`${path}.aside`, path);
+    await waitFor('the held record to be written', () => linesOf(path).length === 2);
+    expect(verify(path)).toMatchObject({ ok: true, lines: 2 });
+  });
+
+  it('past its backlog, counts the records it drops and writes one audit_gap record for them', async () => {
+    const path = tempPath();
+    const audit = createAuditLog({ path, maxBacklogBytes: 200, onError: () => {} });
+    await audit.record(entry(0));
+    renameSync(path, `${path}.aside`);
+    mkdirSync(path);
+    for (let i = 1; i <= 5; i++) await audit.record(entry(i));
+    rmdirSync(path);
+    renameSync(`${path}.aside`, path);
+    // The first record after the disk is back still finds the backlog full: counted, and it
+    // drains the backlog; the next one is written.
+    await audit.record(entry(6));
+    await audit.record(entry(7));
+    const parsed = linesOf(path).map((l) => JSON.parse(l));
+    expect(parsed.map((p) => p.tool)).toEqual(['exec', 'exec', 'audit_gap', 'exec']);
+    expect(parsed[2]).toMatchObject({ outcome: 'error', error_code: 'IO_ERROR', args: { dropped: 5 } });
+    expect(parsed[3].duration_ms).toBe(7);
+    expect(verify(path).ok).toBe(true);
   });
 
   it('reports a failing disk instead of throwing into the call', async () => {

@@ -1,5 +1,7 @@
-import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { chainLine, sha256Hex } from './auditChain.js';
+import { type ChainTail, readChainTail } from './auditTail.js';
 import { redactArguments } from './redact.js';
 
 export interface AuditEntry {
@@ -20,6 +22,11 @@ export interface AuditSink {
   record(entry: AuditEntry): Promise<void>;
 }
 
+/** A writer of one audit file whose rotation settings a reload may change. */
+export interface AuditLog extends AuditSink {
+  configure(settings: { maxBytes?: number; keep?: number }): void;
+}
+
 export interface AuditLogOptions {
   path: string;
   /** Rotate when the file passes this size. */
@@ -30,61 +37,193 @@ export interface AuditLogOptions {
   onError?: (error: Error) => void;
   /** How long a call waits for its audit line before going on (the line is still written). */
   maxWaitMs?: number;
+  /**
+   * Bytes of records held in memory while the file takes none (a full disk, a hung mount);
+   * past it, records are counted instead and one `audit_gap` record says how many.
+   */
+  maxBacklogBytes?: number;
+  /** While records are held, how often to try the file again without waiting for the next call. */
+  retryMs?: number;
+}
+
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_KEEP = 5;
+
+type Pending = { json: string; bytes: number } | { gap: { dropped: number; first: string; last: string } };
+
+/** The record standing in for records a full backlog could not keep: shaped like any other. */
+function gapJson(time: string, gap: { dropped: number; first: string; last: string }): string {
+  return JSON.stringify({
+    time,
+    principal: '-',
+    tool: 'audit_gap',
+    args: gap,
+    outcome: 'error',
+    error_code: 'IO_ERROR',
+    duration_ms: 0,
+  });
 }
 
 /**
- * Append-only JSONL audit. Each entry is one `appendFile` of one whole line (O_APPEND), so
- * concurrent calls never interleave inside a line; writes are chained so rotation never
- * races an append. A failing disk is reported, never thrown into the tool call.
+ * Append-only JSONL audit, hash-chained: each line carries `prev`, the sha256 of the line
+ * before (GENESIS for the first line of a new log), and a `seal` (see chainLine), so
+ * `mcp-fleet audit verify` finds an altered, removed, inserted or reordered line. The chain
+ * continues across restarts (the head is read back from the file) and rotations (a new
+ * file's first line chains to the rotated file's last).
+ *
+ * Records queue in call order and are written one whole line per write by a single writer,
+ * so lines never interleave and each `prev` is the line really before it. A write that fails
+ * (ENOSPC) is cut back to where its line began and the record stays queued, unchained, until
+ * the file takes it: the next record retries, so a disk that comes back gets every record, in
+ * order, with an unbroken chain. A failing disk is reported, never thrown into the tool call.
  */
-export function createAuditLog(options: AuditLogOptions): AuditSink {
-  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
-  const keep = options.keep ?? 5;
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  const { path } = options;
+  let maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let keep = options.keep ?? DEFAULT_KEEP;
   const now = options.now ?? (() => new Date());
   const waitMs = options.maxWaitMs ?? 2000;
-  // A directory we cannot create is reported; each append then fails and is reported too.
-  let chain: Promise<void> = mkdir(dirname(options.path), { recursive: true, mode: 0o700 }).then(
-    () => {},
-    (error: Error) => options.onError?.(error),
-  );
-  let size: number | undefined;
+  const maxBacklogBytes = options.maxBacklogBytes ?? 4 * 1024 * 1024;
+  const retryMs = options.retryMs ?? 5000;
+  const queue: Pending[] = [];
+  let queuedBytes = 0;
+  // Undefined: not known (start, or after a failed write): read back from the file first.
+  let tail: ChainTail | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  // A drain queued behind the running one, shared by every record that arrives meanwhile: a
+  // hung mount then holds one waiting drain, not one per call.
+  let scheduled: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
 
   async function rotate(): Promise<void> {
     for (let i = keep - 1; i >= 1; i--) {
-      await rename(`${options.path}.${i}`, `${options.path}.${i + 1}`).catch(() => {});
+      await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => {});
     }
-    await rename(options.path, `${options.path}.1`).catch(() => {});
-    size = 0;
+    await rename(path, `${path}.1`).catch(() => {});
   }
 
-  async function write(line: string): Promise<void> {
-    if (size === undefined)
-      size = await stat(options.path).then(
-        (s) => s.size,
-        () => 0,
-      );
-    if (size > 0 && size + line.length > maxBytes) await rotate();
-    await appendFile(options.path, line, { mode: 0o600 });
-    size += Buffer.byteLength(line);
+  async function sizeOf(file: string): Promise<number> {
+    try {
+      return (await stat(file)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+  }
+
+  /** Appends one line (after a newline that ends a torn tail, if any), all or nothing. */
+  async function append(line: string, at: ChainTail): Promise<void> {
+    let size = await sizeOf(path);
+    let data = Buffer.from(`${at.needsNewline ? '\n' : ''}${line}\n`);
+    if (size > 0 && size + data.length > maxBytes) {
+      await rotate();
+      size = 0;
+      data = Buffer.from(`${line}\n`);
+    }
+    const fh = await open(path, 'a', 0o600);
+    let written = 0;
+    try {
+      // Bounded: each round writes at least one byte or throws.
+      while (written < data.length) {
+        const { bytesWritten } = await fh.write(data, written, data.length - written);
+        written += bytesWritten;
+      }
+    } catch (error) {
+      // Hazard: a full disk takes part of a line and refuses the rest. Left there, the torn
+      // bytes would be a broken record; cut them back (only if nobody else appended since).
+      if (written > 0) {
+        const after = await fh.stat().catch(() => undefined);
+        if (after?.size === size + written) await fh.truncate(size).catch(() => {});
+      }
+      throw error;
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+
+  /**
+   * Writes the records queued when it starts, oldest first. Only those: under steady load a
+   * drain that also took later arrivals would never end, and every call waiting on it would
+   * wait out maxWaitMs.
+   */
+  async function drain(): Promise<void> {
+    const count = queue.length;
+    for (let n = 0, item = queue[0]; n < count && item !== undefined; n++, item = queue[0]) {
+      try {
+        if (tail === undefined) {
+          await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+          tail = await readChainTail(path);
+        }
+        const json = 'json' in item ? item.json : gapJson(now().toISOString(), item.gap);
+        const line = chainLine(json, tail.head);
+        await append(line, tail);
+        tail = { head: sha256Hex(line), needsNewline: false };
+      } catch (error) {
+        // The chain does not advance for a line that is not on disk; read the tail back next time.
+        tail = undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          `audit write to ${path} failed: ${message}; ${queue.length} record(s) held until it takes them`,
+          { cause: error },
+        );
+      }
+      queue.shift();
+      if ('json' in item) queuedBytes -= item.bytes;
+    }
+  }
+
+  function enqueue(json: string, time: string): void {
+    const bytes = Buffer.byteLength(json);
+    if (queue.length > 0 && queuedBytes + bytes > maxBacklogBytes) {
+      const last = queue.at(-1);
+      if (last && 'gap' in last) {
+        last.gap.dropped += 1;
+        last.gap.last = time;
+      } else queue.push({ gap: { dropped: 1, first: time, last: time } });
+      return;
+    }
+    queue.push({ json, bytes });
+    queuedBytes += bytes;
+  }
+
+  function schedule(): Promise<void> {
+    if (scheduled) return scheduled;
+    const start = (): Promise<void> => {
+      scheduled = undefined;
+      return drain();
+    };
+    scheduled = writing.then(start, start);
+    writing = scheduled;
+    // Held records are written when the disk is back even if no call comes to push them (an
+    // idle hub stopped later would lose them); the calls already reported the failure.
+    writing.catch(() => {
+      if (retry !== undefined || queue.length === 0) return;
+      retry = setTimeout(() => {
+        retry = undefined;
+        if (queue.length > 0) schedule().catch(() => {});
+      }, retryMs);
+      retry.unref();
+    });
+    return scheduled;
   }
 
   return {
+    configure(settings) {
+      maxBytes = settings.maxBytes ?? DEFAULT_MAX_BYTES;
+      keep = settings.keep ?? DEFAULT_KEEP;
+    },
     record(entry) {
-      const line = `${JSON.stringify({ time: now().toISOString(), ...entry, args: redactArguments(entry.args) })}\n`;
-      chain = chain.then(
-        () => write(line),
-        () => write(line),
-      );
-      const written = chain.catch((error: Error) => {
-        size = undefined;
+      const time = now().toISOString();
+      enqueue(JSON.stringify({ time, ...entry, args: redactArguments(entry.args) }), time);
+      const written = schedule().catch((error: Error) => {
         options.onError?.(error);
       });
       // A hung filesystem (a dead NFS mount) must not hang every tool call behind it: the
-      // caller waits a bounded time, the write itself stays queued and in order.
+      // caller waits a bounded time, the record itself stays queued and in order.
       let timer: NodeJS.Timeout | undefined;
       const bounded = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          options.onError?.(new Error(`audit write to ${options.path} still pending after ${waitMs} ms`));
+          options.onError?.(new Error(`audit write to ${path} still pending after ${waitMs} ms`));
           resolve();
         }, waitMs);
         timer.unref();

@@ -23,6 +23,7 @@ const GROUPS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Regi
   },
   { names: ['config'], load: async () => (await import('./configCommand.js')).registerConfigCommand },
   { names: ['doctor'], load: async () => (await import('./doctorCommand.js')).registerDoctorCommand },
+  { names: ['audit'], load: async () => (await import('./auditCommand.js')).registerAuditCommand },
   { names: ['servers'], load: async () => (await import('./serversCommand.js')).registerServersCommand },
   { names: ['discover'], load: async () => (await import('./discoverCommand.js')).registerDiscoverCommand },
   // Last: it also adds `servers import` to the `servers` command registered above.
