@@ -1,11 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname } from 'node:path';
 import type { Server } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { generateToken, hashToken, isLoopbackHost, type TokenEntry } from '../agent/index.js';
-import { type AuditSink, createAuditLog, noAudit } from '../audit/index.js';
+import { type AuditSink, createAuditFiles, noAudit } from '../audit/index.js';
 import { createLocalDevice, type Device } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 import { createLogger, type Logger } from '../log/index.js';
@@ -33,6 +33,9 @@ import { createRateLimiter } from './rateLimit.js';
 import { createRecipeTools, loadRecipes, type RecipeToolDef, recipeFilePaths } from './recipes/index.js';
 import { createServerSet } from './serverSet.js';
 import { createUpstream } from './upstreamHttp.js';
+
+/** How long a shutdown waits for the calls it cancelled to answer and be audited. */
+const SHUTDOWN_DRAIN_MS = 5000;
 
 export interface HubOptions extends HubFlags {
   /** Serve this machine in-process under this device name (`mcp-fleet up`). */
@@ -69,20 +72,22 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
   const load = async (config?: Inventory['config']): Promise<Inventory> =>
     loadInventory({
       file: settings.configPath,
-      ...(config ? { config } : {}),
+      ...(config ? { config } : { previous: inventory.config }),
       env,
       enrolled: await enrolled.load(),
       ...(options.localDevice ? { localDevice: options.localDevice } : {}),
     });
   let inventory = await load(firstConfig);
 
+  const auditFiles = createAuditFiles({
+    onError: (error) => logger.error({ err: error }, 'audit write failed'),
+  });
   const makeAudit = (inv: Inventory): AuditSink =>
     settings.auditPath && inv.config.audit.enabled
-      ? createAuditLog({
+      ? auditFiles.sink({
           path: settings.auditPath,
           maxBytes: inv.config.audit.max_bytes,
           keep: inv.config.audit.keep,
-          onError: (error) => logger.error({ err: error }, 'audit write failed'),
         })
       : noAudit;
   let audit = makeAudit(inventory);
@@ -178,6 +183,16 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
   await fleet.apply(inventory);
   await servers.apply(inventory.config, inventory.file);
 
+  // Requests being answered and audit lines being written. A shutdown waits for them (bounded),
+  // so a call that SIGTERM cancels still reaches its client and leaves its audit line.
+  const pending = new Set<Promise<unknown>>();
+  const hold = <T>(promise: Promise<T>): Promise<T> => {
+    pending.add(promise);
+    const release = () => pending.delete(promise);
+    promise.then(release, release);
+    return promise;
+  };
+
   const factory = createHubServerFactory({
     name: 'mcp-fleet-hub',
     version,
@@ -187,7 +202,7 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     recipeTools: () => recipeTools,
     passthrough: () => servers.passthrough(),
     servers: () => servers.servers(),
-    audit: { record: (entry) => audit.record(entry) },
+    audit: { record: (entry) => hold(audit.record(entry)) },
     rateLimiter,
     principal: (name) => access.principals.get(name),
     logger,
@@ -297,7 +312,29 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
   let url: string | null = null;
 
   let closed = false;
+  let stopAccepting: () => void = () => {};
   let closeTransport: () => Promise<void> = async () => {};
+  /** Waits until every held request and audit write is done, or `ms` passed. */
+  async function drain(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    // Bounded by the deadline: each round waits for what is held now, or for the time left.
+    while (pending.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...pending]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+  /**
+   * Stops taking connections, then cancels what is in flight (device calls, local commands,
+   * third-party servers), so each running call settles with per-device CANCELLED, answers its
+   * client and writes its audit line before the transports close. Closing the transports
+   * first would cut those answers off and lose the audit lines of the calls in flight.
+   */
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
@@ -306,9 +343,10 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
     closeRecipeWatchers();
     clearTimeout(debounce);
     clearTimeout(notifyTimer);
+    stopAccepting();
+    await Promise.all([fleet.close(), servers.close()]);
+    await drain(SHUTDOWN_DRAIN_MS);
     await closeTransport().catch(() => {});
-    await fleet.close();
-    await servers.close();
   }
   const listen = (server: HttpServer) =>
     new Promise<void>((resolve, reject) => {
@@ -377,6 +415,10 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
       enrollLimiter: async (address) => (await enrollLimit.take(`enroll:${address}`, 10)) === undefined,
     });
     upstreamNotify = () => upstream.notifyListChanged();
+    // A tool call is a POST; GETs are legacy notification streams, open for the session's life.
+    upstream.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === 'POST') void hold(new Promise<void>((resolve) => res.once('close', resolve)));
+    });
     try {
       await listen(upstream.server);
     } catch (error) {
@@ -390,6 +432,7 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
       address && typeof address === 'object'
         ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/mcp`
         : null;
+    stopAccepting = () => upstream.server.close();
     closeTransport = () => upstream.close();
     logger.info({ url, version, devices: inventory.devices.size }, 'hub listening');
   }

@@ -80,6 +80,15 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
     } catch (error) {
       if (signal.aborted)
         throw signal.reason instanceof Error ? signal.reason : new FleetError('CANCELLED', 'cancelled');
+      // Closing the client fails its calls as "connection closed"; the device did nothing wrong
+      // (the hub is shutting down), so it must not read as UNAVAILABLE or count against presence.
+      if (closed) {
+        throw new FleetError(
+          'CANCELLED',
+          `${options.device}: the hub closed its connection (shutting down, or the device left the inventory)`,
+          { device: options.device },
+        );
+      }
       const fleet = classifyDownstreamError(error, options.device);
       if (client && fleet.data.unreachable === true) reset(client);
       throw fleet;

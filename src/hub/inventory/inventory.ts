@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { parseDocument } from 'yaml';
 import { loadYamlConfig, parseYamlConfig } from '../../config/index.js';
+import { FleetError } from '../../errors/index.js';
 import { type Policy, PolicySchema } from '../../policy/index.js';
 import type { BecomeRules } from '../../ssh/index.js';
 import { type Credential, resolveCredential } from './credentials.js';
@@ -49,11 +52,44 @@ export interface InventorySources {
   enrolled?: Readonly<Record<string, EnrolledEntry>>;
   /** Adds this machine as an in-process device with this name (`mcp-fleet up`). */
   localDevice?: string;
+  /**
+   * The config in force, when a running hub reloads: a fleet.yaml with no content is then
+   * refused instead of emptying the fleet.
+   */
+  previous?: FleetConfig;
 }
 
 /** Reads and validates fleet.yaml (all problems at once); no file is the empty config. */
 export async function readFleetConfig(file: string | null): Promise<FleetConfig> {
   return file ? loadYamlConfig(FleetConfigSchema, file) : FleetConfigSchema.parse({});
+}
+
+/**
+ * Reads fleet.yaml for the reload of a running hub. A file with no content at all (empty, only
+ * blanks and comments, a bare `---`) is refused when the config in force had any: on a running
+ * hub that is far likelier a save caught half-way (truncated, not yet written) than a wish to
+ * drop every device at once, and taking it would cut the whole fleet until the next save.
+ * `devices: {}` says "no devices".
+ */
+async function readFleetConfigForReload(file: string | null, previous: FleetConfig): Promise<FleetConfig> {
+  if (!file || JSON.stringify(previous) === JSON.stringify(FleetConfigSchema.parse({}))) {
+    return readFleetConfig(file);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return readFleetConfig(file); // the loader's own "not found" / "cannot read" error
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length === 0 && doc.toJS() == null) {
+    throw new FleetError(
+      'CONFIG_INVALID',
+      `${file}:1:1: the file is empty; a running hub keeps its inventory (write "devices: {}" for none)`,
+      { file },
+    );
+  }
+  return parseYamlConfig(FleetConfigSchema, text, file);
 }
 
 /**
@@ -67,7 +103,9 @@ export async function loadInventory(sources: InventorySources): Promise<Inventor
     sources.config ??
     (sources.text !== undefined
       ? parseYamlConfig(FleetConfigSchema, sources.text, file ?? '(built-in)')
-      : await readFleetConfig(file));
+      : sources.previous
+        ? await readFleetConfigForReload(file, sources.previous)
+        : await readFleetConfig(file));
   const baseDir = file ? dirname(file) : process.cwd();
   const devices = new Map<string, InventoryDevice>();
   if (sources.localDevice && !config.devices[sources.localDevice]) {
