@@ -1,149 +1,70 @@
 /**
- * Attempts to get something other than an allow-listed program past allow-list mode, and path strings
- * that try to leave the roots. Every case must be denied by the expected rule.
+ * The policy bypass corpus (test/corpus) at unit level: every exec case through `evaluateExec`,
+ * and every path case policy decides without the filesystem through `requestedPathDenial`. The
+ * integration test runs the whole corpus, filesystem cases included, through the real agent.
  */
 import { describe, expect, it } from 'vitest';
+import { corpusPolicy, fill } from '../../test/corpus/bypassCorpus.js';
+import { EXEC_BYPASS_CASES, INPUT, META } from '../../test/corpus/execBypass.js';
+import { PATH_BYPASS_CASES } from '../../test/corpus/pathBypass.js';
 import { evaluateExec } from './exec.js';
-import { evaluatePath } from './roots.js';
+import { evaluatePath, requestedPathDenial } from './roots.js';
 import { PolicySchema } from './schema.js';
 
-const policy = PolicySchema.parse({
-  exec: {
-    mode: 'allow',
-    allow: [
-      { id: 'ls', argv: ['ls'] },
-      { id: 'git-status', argv: ['git', 'status'], exact: true },
-      { id: 'echo', argv: ['echo'] },
-      { id: 'systemctl-status', argv: ['systemctl', 'status'] },
-    ],
-  },
-});
+const policy = PolicySchema.parse(corpusPolicy('/srv/root'));
+const values = { marker: '/tmp/mcpf-marker', root: '/srv/root', outside: '/srv/outside' };
+const label = (text: string) => JSON.stringify(text).slice(0, 70);
 
-const META = 'exec.allow.metachar';
-const NO_MATCH = 'exec.allow.no_match';
-const INPUT = 'exec.input';
-
-const deniedCommands: ReadonlyArray<readonly [string, string]> = [
-  // command substitution and process substitution
-  ['$(id)', META],
-  ['`id`', META],
-  ['<(cat /etc/passwd)', META],
-  // command separators and operators
-  ['ls; rm -rf /', META],
-  ['ls && id', META],
-  ['ls || id', META],
-  ['ls | sh', META],
-  ['ls & id', META],
-  ['ls\nid', META],
-  ['ls\rid', META],
-  ['ls\r\nid', META],
-  // path-qualified or relative program names
-  ['/bin/ls', NO_MATCH],
-  ['/usr/bin/ls', NO_MATCH],
-  ['./ls', NO_MATCH],
-  ['../bin/ls', NO_MATCH],
-  // environment assignment
-  ['X=1 ls', META],
-  ['PATH=/tmp ls', META],
-  ["'LD_PRELOAD=/tmp/x.so' ls", META],
-  // globbing, brace and tilde expansion
-  ['ls *', META],
-  ['ls ?', META],
-  ['ls [a]', META],
-  ['ls {a,b}', META],
-  ['ls ~', META],
-  ['ls ~root', META],
-  // metacharacters inside quotes are refused too
-  ["echo '$(id)'", META],
-  ['echo "`id`"', META],
-  ["echo ';'", META],
-  ['echo "a|b"', META],
-  // backslash escapes
-  ['ls\\;id', META],
-  ['l\\s', META],
-  // not on the allow-list
-  ['git status --porcelain', NO_MATCH],
-  ['git log', NO_MATCH],
-  ['git', NO_MATCH],
-  ['rm -rf /', NO_MATCH],
-  ['sh -c ls', NO_MATCH],
-  ['bash', NO_MATCH],
-  ['systemctl restart nginx', NO_MATCH],
-  ['systemctl', NO_MATCH],
-  ['lsx', NO_MATCH],
-  ['LS', NO_MATCH],
-  ['"ls" ; id', META],
-  // Unicode look-alikes and invisible characters
-  ['ls ＄(id)', META],
-  ['ls；id', META],
-  ['ls ∣ id', META],
-  ['ls \u037e id', META], // Greek question mark, looks like ';'
-  ['ls\u00a0-la', META],
-  ['ls\u200b', META],
-  ['ls\u2028id', META], // line separator
-  ['ｌｓ', META], // fullwidth letters
-  // variables and parameter expansion
-  ['echo $HOME', META],
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal shell syntax is the input under test
-  ['echo ${HOME}', META],
-  ['echo %PATH%', META],
-  // redirection
-  ['ls > /tmp/x', META],
-  ['ls >> /tmp/x', META],
-  ['ls < /etc/passwd', META],
-  ['ls 2>&1', META],
-  // history expansion and comments
-  ['echo !!', META],
-  ['ls #comment', META],
-  // control characters
-  ['ls\0', META],
-  ['ls\u001b[2J', META],
-  ['ls\vid', META],
-  ['ls\fid', META],
-  // quoting errors
-  ['"ls', META],
-  ["ls 'a", META],
-  ['"" ls', META],
-  // empty
-  ['', INPUT],
-  ['   ', INPUT],
-  ['\t', INPUT],
-];
-
-const deniedArgv: ReadonlyArray<readonly [readonly string[], string]> = [
-  [['ls', '$(id)'], META],
-  [['/bin/ls'], NO_MATCH],
-  [['./ls'], NO_MATCH],
-  [['ls', 'a\nb'], META],
-  [['ls', 'a\0b'], META],
-  [['ls\u00a0'], META],
-  [['sh', '-c', 'ls'], NO_MATCH],
-  [['X=1', 'ls'], META],
-  [['git', 'status', '--porcelain'], NO_MATCH],
-  [['systemctl', 'restart', 'nginx'], NO_MATCH],
-  [[], INPUT],
-  [['', 'ls'], INPUT],
-];
-
-describe('allow-list bypass corpus: commands', () => {
-  it('has at least 45 command cases', () => {
-    expect(deniedCommands.length).toBeGreaterThanOrEqual(45);
+describe('allow-list bypass corpus', () => {
+  it('has well over 40 exec cases', () => {
+    expect(EXEC_BYPASS_CASES.length).toBeGreaterThan(100);
   });
 
-  it.each(deniedCommands)('denies %j (%s)', (command, ruleId) => {
-    const decision = evaluateExec(policy, { command });
-    expect(decision.decision).toBe('deny');
-    expect(decision.ruleId).toBe(ruleId);
+  it.each(
+    EXEC_BYPASS_CASES.map(
+      (c) => [c.category, label(c.input.command ?? JSON.stringify(c.input.argv)), c] as const,
+    ),
+  )('%s: denies %s', (_category, _label, c) => {
+    const input = {
+      ...(c.input.command !== undefined ? { command: fill(c.input.command, values) } : {}),
+      ...(c.input.argv !== undefined ? { argv: c.input.argv.map((w) => fill(w, values)) } : {}),
+      ...(c.input.env !== undefined ? { env: c.input.env } : {}),
+    };
+    const decision = evaluateExec(policy, input);
+    expect(decision, c.why).toMatchObject({ decision: 'deny', ruleId: c.expectedRule });
     expect(decision.argv).toBeUndefined();
+    // Reasons are one line of printable ASCII, whatever the input held.
+    expect(decision.reason).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('refuses the inputs with nothing to run', () => {
+    expect(evaluateExec(policy, { command: '' }).ruleId).toBe(INPUT);
+    expect(evaluateExec(policy, { argv: [] }).ruleId).toBe(INPUT);
+    expect(evaluateExec(policy, {}).ruleId).toBe(INPUT);
+    expect(evaluateExec(policy, { command: 'ls', argv: ['ls'] }).ruleId).toBe(INPUT);
   });
 });
 
-describe('allow-list bypass corpus: argv', () => {
-  it.each(deniedArgv)('denies %j (%s)', (argv, ruleId) => {
-    const decision = evaluateExec(policy, { argv: [...argv] });
-    expect(decision.decision).toBe('deny');
-    expect(decision.ruleId).toBe(ruleId);
-    expect(decision.argv).toBeUndefined();
+describe('roots bypass corpus: what policy decides alone', () => {
+  const lexical = PATH_BYPASS_CASES.filter((c) => c.lexical);
+
+  it('has lexical cases for relative, NUL and over-long paths', () => {
+    expect(new Set(lexical.map((c) => c.category))).toEqual(
+      new Set(['relative', 'nul-byte', 'very-long-path']),
+    );
+  });
+
+  it.each(lexical.map((c) => [c.category, label(c.path), c] as const))('%s: denies %s', (_cat, _label, c) => {
+    expect(requestedPathDenial(fill(c.path, values)), c.why).toMatchObject({
+      decision: 'deny',
+      ruleId: c.expectedRule,
+    });
+  });
+
+  it('leaves the filesystem cases to canonicalisation (they look harmless as text)', () => {
+    for (const c of PATH_BYPASS_CASES.filter((x) => !x.lexical)) {
+      expect(requestedPathDenial(fill(c.path, values)), c.path).toBeUndefined();
+    }
   });
 });
 
@@ -184,7 +105,7 @@ describe('allow-list: allowed cases', () => {
   });
 });
 
-describe('roots bypass corpus', () => {
+describe('evaluatePath refuses non-canonical strings (a caller that skipped realpath)', () => {
   const roots = ['/home/pi', '/tmp'];
 
   it.each([

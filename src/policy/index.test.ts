@@ -12,6 +12,7 @@ describe('policy index', () => {
       'evaluateTool',
       'isSafeChar',
       'parseCommandLine',
+      'requestedPathDenial',
       'resolveOutputCap',
       'resolveTimeoutMs',
     ]);

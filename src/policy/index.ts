@@ -6,7 +6,7 @@ export type { Decision } from './decision.js';
 export type { ExecDecision, ExecInput } from './exec.js';
 export { evaluateExec } from './exec.js';
 export { resolveOutputCap, resolveTimeoutMs } from './limits.js';
-export { canonicalPathProblem, evaluatePath } from './roots.js';
+export { canonicalPathProblem, evaluatePath, requestedPathDenial } from './roots.js';
 export type { ExecAllowRule, ExecDenyRule, Policy, PolicyInput } from './schema.js';
 export { PolicySchema } from './schema.js';
 export type { CommandLineResult } from './shellWords.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPathProblem, evaluatePath } from './roots.js';
+import { canonicalPathProblem, evaluatePath, requestedPathDenial } from './roots.js';
 
 const roots = ['/home/pi', '/tmp'];
 
@@ -85,5 +85,23 @@ describe('canonicalPathProblem', () => {
     expect(canonicalPathProblem('a')).toBe('is not absolute');
     expect(canonicalPathProblem('/a/../b')).toBe("contains a '..' component");
     expect(canonicalPathProblem('/a//b')).toBe('contains //');
+  });
+});
+
+describe('requestedPathDenial', () => {
+  it('refuses what no canonicalisation can make valid, by roots.invalid_path', () => {
+    for (const path of ['etc/passwd', '', '~/x', '/tmp/a\0/../../etc', `/${'a'.repeat(4096)}`]) {
+      expect(requestedPathDenial(path), JSON.stringify(path.slice(0, 20))).toMatchObject({
+        decision: 'deny',
+        ruleId: 'roots.invalid_path',
+      });
+    }
+    expect(requestedPathDenial('rel')?.reason).toContain('is not absolute');
+  });
+
+  it('leaves everything else to canonicalisation and evaluatePath', () => {
+    for (const path of ['/', '/tmp/../etc', '//x/./y/', `/${'a'.repeat(4095)}`, '/home/pi/\n']) {
+      expect(requestedPathDenial(path)).toBeUndefined();
+    }
   });
 });

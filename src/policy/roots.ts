@@ -4,6 +4,14 @@ import { allow, deny, forDisplay } from './decision.js';
 /** Linux PATH_MAX; no canonical path is longer. */
 const MAX_PATH_BYTES = 4096;
 
+/** What makes any path unusable, canonical or not: too long for a syscall, a NUL, not absolute. */
+function requestProblem(path: string): string | undefined {
+  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes`;
+  if (path.includes('\0')) return 'contains a NUL character';
+  if (!path.startsWith('/')) return 'is not absolute';
+  return undefined;
+}
+
 /**
  * Why `path` is not a canonical absolute path, or `undefined` if it is one. `realpath` output is
  * absolute, has no `.`/`..` components, no `//`, no trailing slash (except `/` itself) and no NUL;
@@ -11,9 +19,8 @@ const MAX_PATH_BYTES = 4096;
  * roots as text would be wrong (`/srv/data/../../etc` starts with `/srv/data/`).
  */
 export function canonicalPathProblem(path: string): string | undefined {
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes`;
-  if (path.includes('\0')) return 'contains a NUL character';
-  if (!path.startsWith('/')) return 'is not absolute';
+  const problem = requestProblem(path);
+  if (problem !== undefined) return problem;
   if (path === '/') return undefined;
   if (path.endsWith('/')) return 'ends with /';
   const components = path.slice(1).split('/');
@@ -21,6 +28,23 @@ export function canonicalPathProblem(path: string): string | undefined {
   if (components.includes('..')) return "contains a '..' component";
   if (components.includes('.')) return "contains a '.' component";
   return undefined;
+}
+
+/**
+ * The denial for a requested path (before canonicalisation) that no canonicalisation can make
+ * acceptable, or `undefined`: a relative path (relative to what? the agent's working directory is
+ * not the caller's), one with a NUL (the kernel would cut it there, so the path checked would not
+ * be the path used), or one longer than PATH_MAX (the kernel refuses it; resolving it piecewise
+ * in user space would succeed and check a different string than any syscall could take). Refused
+ * under the same rule as a non-canonical path reaching `evaluatePath`, so a caller sees one rule.
+ */
+export function requestedPathDenial(path: string): Decision | undefined {
+  const problem = requestProblem(path);
+  if (problem === undefined) return undefined;
+  return deny(
+    'roots.invalid_path',
+    `path '${forDisplay(path)}' ${problem}; file tools take an absolute path of at most ${MAX_PATH_BYTES} bytes`,
+  );
 }
 
 /** True when `path` is `root` or below it, comparing whole components (`/srv/data` ≠ `/srv/database`). */
