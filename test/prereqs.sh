@@ -7,6 +7,20 @@
 # Nothing here opens a port or touches the system's own sshd.
 set -euo pipefail
 
+# The official MCP conformance suite (test/integration/conformance.test.ts) runs under Node 22
+# taken from the npm registry, whatever Node runs the project. Fetch it and the pinned CLI
+# versions into the npx cache once here, so the download is not inside a test's timeout, as
+# the user who runs the tests (npx caches per user, so not under sudo: that would leave root's
+# files in the user's cache); a failure is only reported, and that test then fails.
+# Keep the versions in step with test/conformance/conformanceRunner.ts (the test checks).
+if [ -z "${SUDO_USER:-}" ]; then
+  for conformance in @modelcontextprotocol/conformance@0.1.16 @modelcontextprotocol/conformance@0.2.0-alpha.12; do
+    if ! timeout 600 npx --prefer-offline --yes -p node@22 -p "$conformance" conformance --version >/dev/null 2>&1; then
+      echo "could not fetch $conformance with node@22 via npx: the conformance test will fail" >&2
+    fi
+  done
+fi
+
 need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v ps >/dev/null 2>&1 || need+=(procps)
