@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { AuditSink } from '../audit/index.js';
 import type { Device } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
-import { evaluatePath, evaluateTool, type Policy } from '../policy/index.js';
+import { evaluatePath, evaluateTool, type Policy, requestedPathDenial } from '../policy/index.js';
 import type { ListedTool, ToolCatalog } from './catalog.js';
 import type { ToolContext } from './toolDef.js';
 
@@ -108,6 +108,12 @@ export function createToolPipeline(deps: PipelineDeps): ToolPipeline {
           signal: options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal,
           progress: options.progress,
           async resolvePath(path) {
+            // A path no canonicalisation can make valid (relative, NUL, over PATH_MAX) is refused
+            // by the policy's rule before any I/O, so every refusal of a requested path names one.
+            const invalid = requestedPathDenial(path);
+            if (invalid !== undefined) {
+              throw new FleetError('POLICY_DENIED', invalid.reason, { rule: invalid.ruleId });
+            }
             const check = (real: string) => {
               const verdict = evaluatePath(policy.roots, real);
               if (verdict.decision === 'deny') {

@@ -35,6 +35,21 @@ describe('allow-list mode cannot be side-stepped', () => {
     await client.close();
   });
 
+  it('refuses a cwd or log file no canonicalisation can make valid by roots.invalid_path, as the file tools do', async () => {
+    const client = await connectClient(agent.url, agent.token);
+    for (const call of [
+      { name: 'exec', arguments: { argv: ['ls'], cwd: 'relative/dir' } },
+      { name: 'exec', arguments: { argv: ['ls'], cwd: `${root}/a\u0000b` } },
+      { name: 'logs', arguments: { file: 'relative.log' } },
+      { name: 'read_file', arguments: { path: 'relative.txt' } },
+    ]) {
+      const r = await client.callTool(call);
+      expect(errorCodeOf(r), JSON.stringify(call)).toBe('POLICY_DENIED');
+      expect(ruleOf(r), JSON.stringify(call)).toBe('roots.invalid_path');
+    }
+    await client.close();
+  });
+
   it('refuses tmux send_keys and judges a session command by the allow-list', async () => {
     const client = await connectClient(agent.url, agent.token);
     const keys = await client.callTool({
