@@ -1,11 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../log/index.js';
-import { admit, answerHealthz, type HttpFrontState, reply, rpcError } from './admission.js';
+import {
+  admit,
+  answerHealthz,
+  closeWhenAsked,
+  type HttpFrontState,
+  readRpcBody,
+  reply,
+  rpcError,
+} from './admission.js';
 
 export interface HttpFrontDeps {
   /** The MCP handler (`toNodeHandler(createMcpHandler(...))`). */
-  mcp: (req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse) => Promise<void>;
+  mcp: (
+    req: IncomingMessage & { auth?: AuthInfo },
+    res: ServerResponse,
+    parsedBody?: unknown,
+  ) => Promise<void>;
   /** Read per request, so a reloaded config applies at once. */
   state: () => HttpFrontState;
   logger: Logger;
@@ -16,7 +28,8 @@ export interface HttpFrontDeps {
 
 /**
  * The agent's HTTP front: `/healthz` without auth, `/mcp` behind Host/Origin checks, a body
- * size limit and bearer auth, in that order, before the SDK handler sees anything.
+ * size limit and bearer auth, in that order, before the SDK handler sees anything; a POST body
+ * is read, bounded in size and nesting, and parsed here, and handed to the SDK parsed.
  */
 export function createHttpFront(deps: HttpFrontDeps): Server {
   const mcpPath = deps.mcpPath ?? '/mcp';
@@ -26,11 +39,18 @@ export function createHttpFront(deps: HttpFrontDeps): Server {
     if (answerHealthz(path, req, res)) return;
     if (path !== mcpPath) return reply(res, 404, { error: 'not found' });
 
-    if (admit(req, res, deps.state(), deps.logger) === undefined) return;
-    await deps.mcp(req, res);
+    const state = deps.state();
+    if (admit(req, res, state, deps.logger) === undefined) return;
+    if (req.method !== 'POST') return deps.mcp(req, res);
+    const body = await readRpcBody(req, res, state.maxBodyBytes);
+    if (body !== undefined) await deps.mcp(req, res, body.value);
   }
 
-  return createServer((req, res) => {
+  // Slow-loris defence (the header deadline itself, headersTimeout, is set by runAgent; a POST
+  // body has readRpcBody's): the header deadline is checked every connectionsCheckingInterval,
+  // so a trickling client is cut within seconds of it, not up to 30 s later.
+  return createServer({ connectionsCheckingInterval: 5_000 }, (req, res) => {
+    closeWhenAsked(req, res);
     deps.activity?.start();
     res.on('close', () => deps.activity?.end());
     handle(req, res).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 export type { HttpFrontState } from './admission.js';
-export { admit, answerHealthz, reply, rpcError } from './admission.js';
+export { admit, answerHealthz, closeWhenAsked, readRpcBody, reply, rpcError } from './admission.js';
 export type { TokenEntry } from './auth.js';
 export { generateToken, hashToken, verifyBearer } from './auth.js';
 export type { HttpFrontDeps } from './httpServer.js';

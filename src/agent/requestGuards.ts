@@ -15,6 +15,22 @@ function hostnameOf(hostHeader: string): string {
   return hostHeader.split(':')[0] ?? '';
 }
 
+/**
+ * Whether a Host header is an authority a URL can be built from (`name`, `name:port`,
+ * `[v6]:port`; a port of at most 65535; no userinfo, path or whitespace). The SDK builds the
+ * request URL from it, so a malformed one (`127.0.0.1:-1`, `[::1`) would throw inside the
+ * handler and surface as a 500 instead of the 400 HTTP prescribes.
+ */
+export function isWellFormedHost(host: string): boolean {
+  if (host === '' || /[\s/?#@\\]/.test(host)) return false;
+  try {
+    const url = new URL(`http://${host}/`);
+    return url.host !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
 export interface GuardOptions {
   /** The server listens on loopback only: Host must name loopback (DNS-rebinding defence). */
   loopbackOnly: boolean;

@@ -10,7 +10,13 @@ const BULK_KEYS = new Set(['content', 'stdin', 'keys']);
  * a marker, file contents, stdin and tmux keystrokes by their size and sha256 (enough to match a change to a
  * file, without copying secrets or megabytes into the log).
  */
-export function redactArguments(value: unknown, key = ''): unknown {
+/**
+ * Deeper than this, a value is recorded as a marker: the walk is recursive, and arguments that
+ * come over stdio have no front that bounds their nesting (HTTP bodies are refused past 64).
+ */
+const MAX_DEPTH = 32;
+
+export function redactArguments(value: unknown, key = '', depth = 0): unknown {
   if (typeof value === 'string') {
     if (SECRET_KEY.test(key)) return '[redacted]';
     if (BULK_KEYS.has(key)) {
@@ -18,16 +24,19 @@ export function redactArguments(value: unknown, key = ''): unknown {
     }
     return value.length > 2048 ? `${value.slice(0, 2048)}…[${value.length} chars]` : value;
   }
-  if (Array.isArray(value)) return value.map((v) => redactArguments(v, key));
+  if (value && typeof value === 'object' && depth >= MAX_DEPTH) return `[nested deeper than ${MAX_DEPTH}]`;
+  if (Array.isArray(value)) return value.map((v) => redactArguments(v, key, depth + 1));
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype: a `__proto__` argument key is then an ordinary key that is recorded, not a
+    // prototype swap that would drop it from the audit line.
+    const out: Record<string, unknown> = Object.create(null);
     for (const [k, v] of Object.entries(value)) {
       out[k] =
         key === 'env'
           ? '[redacted]'
           : SECRET_KEY.test(k) && typeof v !== 'object'
             ? '[redacted]'
-            : redactArguments(v, k);
+            : redactArguments(v, k, depth + 1);
     }
     return out;
   }

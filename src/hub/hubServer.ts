@@ -278,7 +278,11 @@ export function createHubServerFactory(ctx: HubContext) {
       const downstream = server && mayUse(principal, server) ? ctx.servers().get(server) : undefined;
       if (!downstream) {
         await audit('error', 'NOT_FOUND');
-        throw protocolError(`Unknown ${kind === 'resources/read' ? 'resource' : 'prompt'}: ${subject}`);
+        if (kind === 'prompts/get') throw protocolError(`Unknown prompt: ${subject}`);
+        // The spec's resource-not-found answer (SEP-2164): -32602 naming the URI in `data`.
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource: ${subject}`, {
+          uri: subject,
+        });
       }
       const limited = await ctx.rateLimiter.take(principal.name, principal.ratePerMinute);
       if (limited) {

@@ -7,7 +7,17 @@ import {
 } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { type AuthInfo, createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
-import { admit, answerHealthz, checkRequest, type HttpFrontState, reply, rpcError } from '../agent/index.js';
+// Not re-exported by ../agent/index.js (not this change's file): imported directly.
+import {
+  admit,
+  answerHealthz,
+  checkRequest,
+  closeWhenAsked,
+  type HttpFrontState,
+  readRpcBody,
+  reply,
+  rpcError,
+} from '../agent/index.js';
 import type { Logger } from '../log/index.js';
 
 export interface UpstreamDeps {
@@ -167,24 +177,20 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
     if (principal === undefined) return;
 
     if (req.method !== 'POST') return legacy(req, res, undefined, principal); // GET stream, DELETE session
-    let body: unknown;
-    try {
-      const text = await readBody(req, state.maxBodyBytes);
-      body = JSON.parse(text);
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        return reply(res, 413, rpcError(-32000, `Request body over ${state.maxBodyBytes} bytes`), {
-          connection: 'close',
-        });
-      }
-      return reply(res, 400, rpcError(-32700, 'Parse error: the body must be JSON'));
-    }
+    const parsed = await readRpcBody(req, res, state.maxBodyBytes);
+    if (parsed === undefined) return;
+    const body = parsed.value;
     const probe = await toWebRequest(req, body);
     if (await isLegacyRequest(probe)) return legacy(req, res, body, principal);
     return modernNode(req, res, body);
   }
 
-  const server = createServer((req, res) => {
+  // Slow-loris defence: a request's headers must be complete within headersTimeout of its
+  // first byte (trickling a byte at a time does not extend it), else 408 and the socket is
+  // closed; the check runs every connectionsCheckingInterval, so a connection is reclaimed
+  // at most 35 s after it started. A body has its own deadline (readRpcBody).
+  const server = createServer({ connectionsCheckingInterval: 5_000 }, (req, res) => {
+    closeWhenAsked(req, res);
     handle(req, res).catch((error: unknown) => {
       deps.logger.error({ err: error }, 'request failed');
       reply(res, 500, rpcError(-32603, 'Internal error'));
