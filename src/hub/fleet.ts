@@ -61,6 +61,8 @@ interface Slot {
 export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
   let current = inventory;
   const slots = new Map<string, Slot>();
+  /** Retired slots whose calls are still running: close() must cancel those calls too. */
+  const retiring = new Set<Slot>();
   const chained = new Map<string, { hub: ChainedHub; key: string; tags: string[] }>();
   let chainedDevices: InventoryDevice[] = [];
   let chainedByName = new Map<string, InventoryDevice>();
@@ -93,7 +95,10 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
         } finally {
           if (s) {
             s.inFlight--;
-            if (s.retired && s.inFlight === 0) void s.endpoint.close();
+            if (s.retired && s.inFlight === 0) {
+              retiring.delete(s);
+              void s.endpoint.close();
+            }
           }
         }
       };
@@ -108,6 +113,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
   function retire(slot: Slot): void {
     slot.retired = true;
     if (slot.inFlight === 0) void slot.endpoint.close();
+    else retiring.add(slot);
   }
 
   function build(device: InventoryDevice): Endpoint {
@@ -251,12 +257,22 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
     }),
     endpoint: lookup,
     health,
+    /**
+     * Cancels every call in flight, retired endpoints' included (each endpoint's close cancels its
+     * own calls at once, without waiting for a connection still being made), and closes them all
+     * together. The caller bounds the wait: a close is only as quick as the transports allow.
+     */
     async close() {
       health.stop();
-      await Promise.all([...slots.values()].map((s) => s.endpoint.close().catch(() => {})));
+      const endpoints = [...slots.values(), ...retiring].map((s) => s.endpoint);
+      const hubs = [...chained.values()].map((c) => c.hub);
       slots.clear();
-      await Promise.all([...chained.values()].map((c) => c.hub.close()));
+      retiring.clear();
       chained.clear();
+      await Promise.all([
+        ...endpoints.map((e) => e.close().catch(() => {})),
+        ...hubs.map((h) => h.close().catch(() => {})),
+      ]);
     },
   };
 }

@@ -34,8 +34,14 @@ import { createRecipeTools, loadRecipes, type RecipeToolDef, recipeFilePaths } f
 import { createServerSet } from './serverSet.js';
 import { createUpstream } from './upstreamHttp.js';
 
-/** How long a shutdown waits for the calls it cancelled to answer and be audited. */
-const SHUTDOWN_DRAIN_MS = 5000;
+/**
+ * The whole shutdown: cancelling what is in flight, waiting for those calls to answer and be
+ * audited, and closing the transports. Every step is bounded by it, so nothing a device or a
+ * third-party server does (not answering, being stopped) can hold the exit longer.
+ */
+const SHUTDOWN_BUDGET_MS = 5000;
+/** Kept out of the wait for answers, so closing the transports always gets some of the budget. */
+const TRANSPORT_CLOSE_MS = 500;
 
 export interface HubOptions extends HubFlags {
   /** Serve this machine in-process under this device name (`mcp-fleet up`). */
@@ -314,9 +320,8 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
   let closed = false;
   let stopAccepting: () => void = () => {};
   let closeTransport: () => Promise<void> = async () => {};
-  /** Waits until every held request and audit write is done, or `ms` passed. */
-  async function drain(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
+  /** Waits until every held request and audit write is done, or `deadline` (a Date.now() time) passed. */
+  async function drain(deadline: number): Promise<void> {
     // Bounded by the deadline: each round waits for what is held now, or for the time left.
     while (pending.size > 0 && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
@@ -334,19 +339,33 @@ export async function runHub(options: HubOptions, deps: HubDeps = {}): Promise<R
    * third-party servers), so each running call settles with per-device CANCELLED, answers its
    * client and writes its audit line before the transports close. Closing the transports
    * first would cut those answers off and lose the audit lines of the calls in flight.
+   * All of it within SHUTDOWN_BUDGET_MS.
    */
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
     process.off('SIGHUP', onHup);
     for (const w of watchers) w.close();
     closeRecipeWatchers();
     clearTimeout(debounce);
     clearTimeout(notifyTimer);
     stopAccepting();
-    await Promise.all([fleet.close(), servers.close()]);
-    await drain(SHUTDOWN_DRAIN_MS);
-    await closeTransport().catch(() => {});
+    // Cancelling is immediate; tearing down (a stdio server's process group, a local command's)
+    // may take longer, so it is held like a request: one bounded wait covers it and the answers
+    // of the cancelled calls, instead of a teardown wait that would eat the answers' time first.
+    void hold(Promise.all([fleet.close(), servers.close()]).catch(() => {}));
+    await drain(deadline - TRANSPORT_CLOSE_MS);
+    // What is still unfinished is abandoned (the process exits after this), and so is a
+    // transport that does not close in time (a connection that never ends).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      closeTransport().catch(() => {}),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(TRANSPORT_CLOSE_MS, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
   }
   const listen = (server: HttpServer) =>
     new Promise<void>((resolve, reject) => {

@@ -219,8 +219,11 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       sessions.clear();
       await modern.close().catch(() => {});
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The calls in flight have been answered by now (runHub drains them first), so the
+      // connections left are idle or stuck: cut them instead of waiting for each to end.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

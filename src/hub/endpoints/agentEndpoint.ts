@@ -26,17 +26,30 @@ export interface AgentEndpointOptions {
  * connection is dropped so the next call reconnects.
  */
 export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
-  let connecting: Promise<Client> | undefined;
-  let closed = false;
+  /**
+   * The connection being made or in use. The client and its transport are kept from the start,
+   * so close() can tear down a handshake that is still under way: an agent that accepts TCP and
+   * never answers (or is stopped) would otherwise hold a shutdown for the whole connect timeout.
+   */
+  let current: Attempt | undefined;
+  /** Aborted by close(): every connect in progress, and every call waiting on one, fails at once. */
+  const stop = new AbortController();
+  const closedError = () =>
+    new FleetError(
+      'CANCELLED',
+      `${options.device}: the hub closed its connection (shutting down, or the device left the inventory)`,
+      { device: options.device },
+    );
 
   function connect(): Promise<Client> {
-    if (closed) return Promise.reject(new FleetError('UNAVAILABLE', `${options.device}: endpoint closed`));
+    if (stop.signal.aborted)
+      return Promise.reject(new FleetError('UNAVAILABLE', `${options.device}: endpoint closed`));
     if (options.credential.problem) {
       return Promise.reject(
         new FleetError('UNAVAILABLE', `${options.device} has no credential: ${options.credential.problem}`),
       );
     }
-    if (!connecting) {
+    if (!current) {
       const headers: Record<string, string> = options.credential.token
         ? { authorization: `Bearer ${options.credential.token}` }
         : {};
@@ -44,32 +57,40 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
         { name: options.clientName, version: options.clientVersion },
         { versionNegotiation: { mode: 'auto' } },
       );
-      const transport = options.transport
+      const made = options.transport
         ? options.transport()
         : Promise.resolve(
             new StreamableHTTPClientTransport(new URL(options.url), { requestInit: { headers } }),
           );
-      const attempt = transport
-        .then((t) => client.connect(t, { timeout: options.connectTimeoutMs ?? 10_000 }))
+      const parts: Parts = { client, transport: undefined };
+      const handshake = made
+        .then((transport) => {
+          parts.transport = transport;
+          // Made after close() (an SSH channel opening late): nobody will close it but us.
+          if (stop.signal.aborted) {
+            void transport.close().catch(() => {});
+            throw stop.signal.reason;
+          }
+          return client.connect(transport, { timeout: options.connectTimeoutMs ?? 10_000 });
+        })
         .then(() => client);
-      connecting = attempt;
-      attempt.catch(() => {
-        if (connecting === attempt) connecting = undefined;
-        void client.close().catch(() => {});
+      // Settles as soon as close() aborts, without waiting for the handshake to give up.
+      const attempt: Attempt = { parts, ready: raceAbort(handshake, stop.signal) };
+      current = attempt;
+      attempt.ready.catch(() => {
+        if (current === attempt) current = undefined;
+        void teardown(parts);
       });
     }
-    return connecting;
+    return current.ready;
   }
 
   /** Drops a client whose connection failed, so the next call starts afresh. */
   function reset(client: Client): void {
-    if (!connecting) return;
-    void connecting.then((current) => {
-      if (current === client) {
-        connecting = undefined;
-        void client.close().catch(() => {});
-      }
-    });
+    if (current?.parts.client !== client) return;
+    const { parts } = current;
+    current = undefined;
+    void teardown(parts);
   }
 
   async function withClient<T>(signal: AbortSignal, run: (client: Client) => Promise<T>): Promise<T> {
@@ -82,13 +103,7 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
         throw signal.reason instanceof Error ? signal.reason : new FleetError('CANCELLED', 'cancelled');
       // Closing the client fails its calls as "connection closed"; the device did nothing wrong
       // (the hub is shutting down), so it must not read as UNAVAILABLE or count against presence.
-      if (closed) {
-        throw new FleetError(
-          'CANCELLED',
-          `${options.device}: the hub closed its connection (shutting down, or the device left the inventory)`,
-          { device: options.device },
-        );
-      }
+      if (stop.signal.aborted) throw closedError();
       const fleet = classifyDownstreamError(error, options.device);
       if (client && fleet.data.unreachable === true) reset(client);
       throw fleet;
@@ -123,11 +138,37 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
         else await client.ping({ signal });
       });
     },
+    /**
+     * Cancels at once: calls waiting for the connection and calls running on it fail CANCELLED,
+     * and the connection (or the handshake under way) is torn down. Never waits for a connect.
+     */
     async close() {
-      closed = true;
-      const current = connecting;
-      connecting = undefined;
-      if (current) await current.then((c) => c.close()).catch(() => {});
+      if (!stop.signal.aborted) stop.abort(closedError());
+      const attempt = current;
+      current = undefined;
+      if (attempt) await teardown(attempt.parts);
     },
   };
+}
+
+/** What one connection is made of; the transport is set once made (an SSH channel takes a while). */
+interface Parts {
+  client: Client;
+  transport: Transport | undefined;
+}
+
+interface Attempt {
+  parts: Parts;
+  /** The connected client; rejects when the handshake fails or the endpoint is closed. */
+  ready: Promise<Client>;
+}
+
+/**
+ * Closes the client and its transport. Both: during the era probe the transport is not yet
+ * attached to the client, so closing the client alone would leave the probe's request open.
+ * Neither waits on the peer (the HTTP transport aborts its requests, the SSH one ends its channel).
+ */
+async function teardown(parts: Parts): Promise<void> {
+  await parts.client.close().catch(() => {});
+  await parts.transport?.close().catch(() => {});
 }

@@ -160,18 +160,29 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
         )
       : undefined;
   idleTimer?.unref();
+  // A call stuck in the SSH handshake (a stopped host) does not heed its own abort, so close()
+  // answers every call in flight CANCELLED at once through this, as the agent endpoint does.
+  const closing = new AbortController();
   return {
     device: options.device,
-    callTool: (tool, args, call) => pipeline.callTool(tool, args, call),
+    callTool: (tool, args, call) => raceAbort(pipeline.callTool(tool, args, call), closing.signal),
     // Presence: a live connection (its keepalives watch it) or a fresh handshake, which also
     // proves the host key and the credentials. A heartbeat does not count as use, so an idle
     // connection still closes and the next heartbeat after that reconnects.
     ping: (signal) => raceAbort(connection.ping(), signal),
     async close() {
       if (idleTimer) clearInterval(idleTimer);
-      await pipeline.close();
+      closing.abort(
+        new FleetError(
+          'CANCELLED',
+          `${options.device}: the hub closed its connection (shutting down, or the device left the inventory)`,
+          { device: options.device },
+        ),
+      );
+      // The connection goes first: the calls still running on it then end instead of being waited for.
       device.close();
       closeHops();
+      await pipeline.close();
     },
   };
 }
