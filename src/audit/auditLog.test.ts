@@ -6,6 +6,9 @@ import {
   readFileSync,
   renameSync,
   rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +17,7 @@ import { waitFor } from '../../test/helpers/toolAssertions.js';
 import { GENESIS, sha256Hex } from './auditChain.js';
 import { createAuditLog } from './auditLog.js';
 import { redactArguments } from './redact.js';
-import { verifyAuditFiles } from './verify.js';
+import { verifyAuditFiles, withRotated } from './verify.js';
 
 const entry = (i: number) => ({
   principal: 'laptop',
@@ -83,6 +86,64 @@ describe('audit log', () => {
     const files = [4, 3, 2, 1].map((n) => `${path}.${n}`).filter((f) => existsSync(f));
     expect(files.length).toBeGreaterThan(1);
     expect(verify(...files, path)).toMatchObject({ ok: true, lines: 8, start: GENESIS });
+  });
+
+  it('deletes rotated files past a lowered keep, so the kept ones still verify as one chain', async () => {
+    const path = tempPath();
+    const audit = createAuditLog({ path, maxBytes: 600, keep: 5 });
+    for (let i = 0; i < 12; i++) await audit.record(entry(i));
+    expect(existsSync(`${path}.5`)).toBe(true);
+    audit.configure({ maxBytes: 600, keep: 2 });
+    for (let i = 12; i < 16; i++) await audit.record(entry(i));
+    for (const n of [3, 4, 5]) expect(existsSync(`${path}.${n}`)).toBe(false);
+    const { files, missing } = await withRotated(path);
+    expect(files).toEqual([`${path}.2`, `${path}.1`, path]);
+    expect(missing).toEqual([]);
+    expect(verify(...files).ok).toBe(true);
+  });
+
+  it('when rotation cannot rename the file, keeps appending whole lines to it and says so once', async () => {
+    const path = tempPath();
+    const first = createAuditLog({ path });
+    for (let i = 0; i < 2; i++) await first.record(entry(i));
+    appendFileSync(path, '{"time":"2026-01-01T00:00:00.000Z","principal":"lap');
+    // A real refusal: rename(path, path.1) fails (EISDIR) while path.1 is a non-empty directory.
+    mkdirSync(`${path}.1`);
+    writeFileSync(join(`${path}.1`, 'x'), 'x');
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const errors: Error[] = [];
+    const audit = createAuditLog({
+      path,
+      maxBytes: 300,
+      keep: 1,
+      retryMs: 1000,
+      now: () => new Date(clock),
+      onError: (e) => errors.push(e),
+    });
+    for (let i = 2; i < 6; i++) {
+      await audit.record(entry(i));
+      clock += 400;
+    }
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^audit rotation of .* failed: EISDIR.*; appending to it past max_bytes/),
+    ]);
+    // The torn tail is ended before the next record, not glued to it, and nothing was lost.
+    const lines = linesOf(path);
+    expect(lines).toHaveLength(7);
+    expect(JSON.parse(lines[3] ?? '')).toMatchObject({ duration_ms: 2, prev: sha256Hex(lines[2] ?? '') });
+    expect(lines.slice(3).map((l) => JSON.parse(l).duration_ms)).toEqual([2, 3, 4, 5]);
+    expect(statSync(path).size).toBeGreaterThan(300);
+    expect(verify(path).files[0]?.problems.map((p) => p.line)).toEqual([3]);
+    // Once the rename can work, the next rotation (retryMs after the last failed one) goes through.
+    rmSync(`${path}.1`, { recursive: true });
+    clock += 1000;
+    await audit.record(entry(6));
+    expect(errors).toHaveLength(1);
+    expect(linesOf(path).map((l) => JSON.parse(l).duration_ms)).toEqual([6]);
+    const v = verify(`${path}.1`, path);
+    expect(v.lines).toBe(8);
+    expect(v.files[0]?.problems.map((p) => p.line)).toEqual([3]);
+    expect(v.files[1]?.ok).toBe(true);
   });
 
   it('after a restart that finds only the rotated file, chains to its last line', async () => {
@@ -164,6 +225,33 @@ describe('audit log', () => {
     expect(parsed.map((p) => p.tool)).toEqual(['exec', 'exec', 'audit_gap', 'exec']);
     expect(parsed[2]).toMatchObject({ outcome: 'error', error_code: 'IO_ERROR', args: { dropped: 5 } });
     expect(parsed[3].duration_ms).toBe(7);
+    expect(verify(path).ok).toBe(true);
+  });
+
+  it('never counts a dropped record into a gap record whose write has begun', async () => {
+    const path = tempPath();
+    // A backlog smaller than any record: while anything is held, every new record is counted.
+    const audit = createAuditLog({ path, maxBacklogBytes: 50, onError: () => {} });
+    await audit.record(entry(0));
+    renameSync(path, `${path}.aside`);
+    mkdirSync(path);
+    for (let i = 1; i <= 3; i++) await audit.record(entry(i));
+    rmdirSync(path);
+    renameSync(`${path}.aside`, path);
+    // Records arrive at every turn of the event loop until several gap records have been
+    // written: some arrive while one is being written (bounded: 2,000 records at most).
+    const calls: Array<Promise<void>> = [];
+    const gapsWritten = () => readFileSync(path, 'utf8').split('"tool":"audit_gap"').length - 1;
+    let n = 4;
+    for (; n < 2000 && gapsWritten() < 5; n++) {
+      calls.push(audit.record(entry(n)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(calls);
+    const parsed = linesOf(path).map((l) => JSON.parse(l));
+    const dropped = parsed.filter((p) => p.tool === 'audit_gap').reduce((sum, p) => sum + p.args.dropped, 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(parsed.filter((p) => p.tool === 'exec').length + dropped).toBe(n);
     expect(verify(path).ok).toBe(true);
   });
 

@@ -1,6 +1,7 @@
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { chainLine, sha256Hex } from './auditChain.js';
+import { rotateAuditFile } from './auditRotate.js';
 import { type ChainTail, readChainTail } from './auditTail.js';
 import { redactArguments } from './redact.js';
 
@@ -42,17 +43,32 @@ export interface AuditLogOptions {
    * past it, records are counted instead and one `audit_gap` record says how many.
    */
   maxBacklogBytes?: number;
-  /** While records are held, how often to try the file again without waiting for the next call. */
+  /**
+   * While records are held, how often to try the file again without waiting for the next call;
+   * after a failed rotation, how long before the next write tries rotating again.
+   */
   retryMs?: number;
 }
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_KEEP = 5;
 
-type Pending = { json: string; bytes: number } | { gap: { dropped: number; first: string; last: string } };
+interface GapCount {
+  dropped: number;
+  first: string;
+  last: string;
+}
+
+/**
+ * A queued record, or the count standing in for records past the backlog. `writing`: a write of
+ * the gap has begun, so its line is already built and a later drop must start a new count.
+ */
+type Pending = { json: string; bytes: number } | { gap: GapCount; writing: boolean };
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The record standing in for records a full backlog could not keep: shaped like any other. */
-function gapJson(time: string, gap: { dropped: number; first: string; last: string }): string {
+function gapJson(time: string, gap: GapCount): string {
   return JSON.stringify({
     time,
     principal: '-',
@@ -76,6 +92,8 @@ function gapJson(time: string, gap: { dropped: number; first: string; last: stri
  * (ENOSPC) is cut back to where its line began and the record stays queued, unchained, until
  * the file takes it: the next record retries, so a disk that comes back gets every record, in
  * order, with an unbroken chain. A failing disk is reported, never thrown into the tool call.
+ * A rotation that cannot rename the file is reported once and retried every retryMs while
+ * lines go on being appended to the current file, past maxBytes.
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { path } = options;
@@ -94,12 +112,38 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   // hung mount then holds one waiting drain, not one per call.
   let scheduled: Promise<void> | undefined;
   let retry: NodeJS.Timeout | undefined;
+  // When a failing rotation was last tried (undefined: the last rotation, if any, worked).
+  let rotationFailedAt: number | undefined;
 
-  async function rotate(): Promise<void> {
-    for (let i = keep - 1; i >= 1; i--) {
-      await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => {});
+  /**
+   * Rotates unless a rotation failed less than retryMs ago; true if the next line starts a new
+   * file. A failure is reported once, when it starts, not on every line written meanwhile.
+   */
+  async function tryRotate(): Promise<boolean> {
+    const at = now().getTime();
+    // abs: a clock stepped back must not hold rotation off until it catches up.
+    if (rotationFailedAt !== undefined && Math.abs(at - rotationFailedAt) < retryMs) return false;
+    try {
+      const unremoved = await rotateAuditFile(path, keep);
+      if (unremoved.length > 0) {
+        options.onError?.(
+          new Error(`audit rotation could not delete files past keep=${keep}: ${unremoved.join('; ')}`),
+        );
+      }
+    } catch (error) {
+      if (rotationFailedAt === undefined) {
+        options.onError?.(
+          new Error(
+            `audit rotation of ${path} failed: ${messageOf(error)}; appending to it past max_bytes until a rotation succeeds`,
+            { cause: error },
+          ),
+        );
+      }
+      rotationFailedAt = at;
+      return false;
     }
-    await rename(path, `${path}.1`).catch(() => {});
+    rotationFailedAt = undefined;
+    return true;
   }
 
   async function sizeOf(file: string): Promise<number> {
@@ -115,8 +159,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   async function append(line: string, at: ChainTail): Promise<void> {
     let size = await sizeOf(path);
     let data = Buffer.from(`${at.needsNewline ? '\n' : ''}${line}\n`);
-    if (size > 0 && size + data.length > maxBytes) {
-      await rotate();
+    // Only a file really renamed away starts afresh: otherwise the torn tail still needs its
+    // newline and `size` is still where this line begins (the cut-back below depends on it).
+    if (size > 0 && size + data.length > maxBytes && (await tryRotate())) {
       size = 0;
       data = Buffer.from(`${line}\n`);
     }
@@ -154,6 +199,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           await mkdir(dirname(path), { recursive: true, mode: 0o700 });
           tail = await readChainTail(path);
         }
+        if ('gap' in item) item.writing = true;
         const json = 'json' in item ? item.json : gapJson(now().toISOString(), item.gap);
         const line = chainLine(json, tail.head);
         await append(line, tail);
@@ -161,9 +207,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       } catch (error) {
         // The chain does not advance for a line that is not on disk; read the tail back next time.
         tail = undefined;
-        const message = error instanceof Error ? error.message : String(error);
         throw new Error(
-          `audit write to ${path} failed: ${message}; ${queue.length} record(s) held until it takes them`,
+          `audit write to ${path} failed: ${messageOf(error)}; ${queue.length} record(s) held until it takes them`,
           { cause: error },
         );
       }
@@ -176,10 +221,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const bytes = Buffer.byteLength(json);
     if (queue.length > 0 && queuedBytes + bytes > maxBacklogBytes) {
       const last = queue.at(-1);
-      if (last && 'gap' in last) {
+      // Hazard: a gap whose write has begun is already serialised; counting into it would lose the drop.
+      if (last && 'gap' in last && !last.writing) {
         last.gap.dropped += 1;
         last.gap.last = time;
-      } else queue.push({ gap: { dropped: 1, first: time, last: time } });
+      } else queue.push({ gap: { dropped: 1, first: time, last: time }, writing: false });
       return;
     }
     queue.push({ json, bytes });

@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainLine, GENESIS, sha256Hex } from './auditChain.js';
-import { verifyAuditChain, verifyAuditFiles } from './verify.js';
+import { verifyAuditChain, verifyAuditFiles, withRotated } from './verify.js';
 
 /** A valid chain of `n` distinct records after `prev`, as lines without newlines. */
 function chain(n: number, prev = GENESIS, label = 'x'): string[] {
@@ -131,6 +134,44 @@ describe('verifyAuditFiles', () => {
     const cut = verifyAuditFiles([{ file: 'a', data: text(all.slice(0, 3)) }], { checkpoint });
     expect(cut).toMatchObject({ ok: false, checkpoint: { sha256: checkpoint, found: null } });
     expect(cut.firstBroken).toBeUndefined();
+  });
+});
+
+describe('withRotated', () => {
+  it('lists path.N … path.1 then path, and names every number missing below the highest', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'audit-rotated-')), 'audit.jsonl');
+    writeFileSync(path, '');
+    expect(await withRotated(path)).toEqual({ files: [path], missing: [] });
+    for (const n of [2, 3, 5]) writeFileSync(`${path}.${n}`, '');
+    expect(await withRotated(path)).toEqual({
+      files: [`${path}.5`, `${path}.3`, `${path}.2`, path],
+      missing: [
+        { file: `${path}.4`, older: `${path}.5`, newer: `${path}.3` },
+        { file: `${path}.1`, older: `${path}.2`, newer: path },
+      ],
+    });
+    // Not stopping at a gap: the 100th is still found.
+    writeFileSync(`${path}.100`, '');
+    expect((await withRotated(path)).files[0]).toBe(`${path}.100`);
+  });
+});
+
+describe('verifyAuditFiles with a missing file', () => {
+  it('is broken, and takes the file after the hole as anchored instead of naming its first line', () => {
+    const oldest = chain(2, GENESIS, 'oldest');
+    const gone = chain(2, sha256Hex(oldest[1] ?? ''), 'gone');
+    const newest = chain(2, sha256Hex(gone[1] ?? ''), 'newest');
+    const missing = [{ file: 'a.1', older: 'a.2', newer: 'a' }];
+    const v = verifyAuditFiles(
+      [
+        { file: 'a.2', data: text(oldest) },
+        { file: 'a', data: text(newest) },
+      ],
+      { missing },
+    );
+    expect(v).toMatchObject({ ok: false, lines: 4, missing });
+    expect(v.firstBroken).toBeUndefined();
+    expect(v.files.map((f) => f.problemCount)).toEqual([0, 0]);
   });
 });
 

@@ -1,6 +1,7 @@
-import { access, readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { FleetError, fromSystemError, markOperator } from '../errors/index.js';
 import { checkLine, GENESIS, sha256Hex } from './auditChain.js';
+import { MAX_ROTATED } from './auditRotate.js';
 
 /** A line that breaks the chain: its number (from 1, in its file) and why. */
 export interface AuditProblem {
@@ -107,6 +108,18 @@ export interface FileChainCheck extends ChainCheck {
   file: string;
 }
 
+/**
+ * A rotated file that is not there while an older one is (`audit.jsonl.1` gone, `.2` present):
+ * the writer leaves no number free below a kept file (but for a crash in the middle of a
+ * rotation, until the next one), so its lines cannot be checked. `older` and `newer` are the
+ * nearest files present on either side.
+ */
+export interface MissingFile {
+  file: string;
+  older: string;
+  newer: string;
+}
+
 /** The verdict over files checked as one chain, oldest first. */
 export interface AuditVerification {
   ok: boolean;
@@ -115,6 +128,8 @@ export interface AuditVerification {
   start: string | null;
   last: string | null;
   files: FileChainCheck[];
+  /** Rotated files missing between files present: each makes the verdict broken. */
+  missing: MissingFile[];
   firstBroken?: AuditProblem & { file: string };
   /** Asked for: where the line with that hash is, or `found: null`. */
   checkpoint?: { sha256: string; found: { file: string; line: number } | null };
@@ -124,16 +139,25 @@ export interface AuditVerification {
  * Checks files as one chain, oldest first (`audit.jsonl.2`, `audit.jsonl.1`, `audit.jsonl`):
  * each file's first line must chain to the last line of the file before. With a checkpoint (a
  * last-line hash kept elsewhere), the verdict is also broken when that line is gone: the only
- * way to see a removed tail or a log rewritten from some line on.
+ * way to see a removed tail or a log rewritten from some line on. `missing` (from withRotated)
+ * are files known to be gone between two given ones: the verdict is broken, and the file after
+ * such a hole is taken as anchored (its first line cannot be checked against lines that are gone).
  */
 export function verifyAuditFiles(
   files: ReadonlyArray<{ file: string; data: Uint8Array | string }>,
-  options: { checkpoint?: string; start?: string } = {},
+  options: { checkpoint?: string; start?: string; missing?: readonly MissingFile[] } = {},
 ): AuditVerification {
+  const missing = [...(options.missing ?? [])];
   const checks: FileChainCheck[] = [];
   let prev = options.start;
   let prevLabel: string | undefined;
+  let before: string | undefined;
   for (const { file, data } of files) {
+    if (missing.some((m) => m.newer === file && m.older === before)) {
+      prev = undefined;
+      prevLabel = undefined;
+    }
+    before = file;
     const check = verifyAuditChain(data, { prev, prevLabel, checkpoint: options.checkpoint });
     checks.push({ file, ...check });
     if (check.last !== null) {
@@ -144,11 +168,12 @@ export function verifyAuditFiles(
   const broken = checks.find((c) => c.firstBroken);
   const at = checks.find((c) => c.checkpointLine !== undefined);
   const result: AuditVerification = {
-    ok: broken === undefined,
+    ok: broken === undefined && missing.length === 0,
     lines: checks.reduce((n, c) => n + c.lines, 0),
     start: checks.find((c) => c.start !== null)?.start ?? null,
     last: checks.findLast((c) => c.last !== null)?.last ?? null,
     files: checks,
+    missing,
   };
   if (broken?.firstBroken) result.firstBroken = { file: broken.file, ...broken.firstBroken };
   if (options.checkpoint !== undefined) {
@@ -161,24 +186,45 @@ export function verifyAuditFiles(
   return result;
 }
 
-/**
- * The files of one audit log, oldest first: `path.N` … `path.1` (those present, up to the
- * first gap, at most 100, the most `keep` allows), then `path`.
- */
-export async function withRotated(path: string): Promise<string[]> {
-  const rotated: string[] = [];
-  for (let i = 1; i <= 100; i++) {
-    const candidate = `${path}.${i}`;
-    if (
-      !(await access(candidate).then(
-        () => true,
-        () => false,
-      ))
-    )
-      break;
-    rotated.unshift(candidate);
+/** The files of one audit log to check as one chain, oldest first, and the rotated ones missing. */
+export interface RotatedFiles {
+  files: string[];
+  missing: MissingFile[];
+}
+
+async function present(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    // Hazard: treating "cannot look" as absent would skip the file; reading it reports the error.
+    return true;
   }
-  return [...rotated, path];
+}
+
+/**
+ * `path.N` … `path.1` that exist (every number up to 100, so one removed file does not hide the
+ * older ones behind it), then `path`; each number free below the highest present one is a
+ * missing file, reported, not skipped quietly.
+ */
+export async function withRotated(path: string): Promise<RotatedFiles> {
+  const found: number[] = [];
+  for (let i = MAX_ROTATED; i >= 1; i--) if (await present(`${path}.${i}`)) found.push(i);
+  const files = [...found.map((i) => `${path}.${i}`), path];
+  const missing: MissingFile[] = [];
+  for (let i = (found[0] ?? 1) - 1; i >= 1; i--) {
+    if (found.includes(i)) continue;
+    const older = Math.min(...found.filter((n) => n > i));
+    const newer = Math.max(0, ...found.filter((n) => n < i));
+    missing.push({
+      file: `${path}.${i}`,
+      older: `${path}.${older}`,
+      newer: newer === 0 ? path : `${path}.${newer}`,
+    });
+  }
+  return { files, missing };
 }
 
 /** Reads the files to verify; one that cannot be read is the operator's to fix (one line, exit 2). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,8 @@ describe('audit verify', () => {
       code: AUDIT_EXIT.intact,
       out: `ok: 4 lines, chain intact from genesis; last line sha256 ${last}\n`,
     });
+    const one = await makeLog(1);
+    expect((await run([one])).out).toMatch(/^ok: 1 line, chain intact from genesis;/);
     const again = await run([path], { checkpoint: last.toUpperCase() });
     expect(again.code).toBe(0);
     expect(again.out).toContain(`checkpoint found at ${path}:4`);
@@ -71,6 +73,32 @@ describe('audit verify', () => {
     expect(wrongOrder.out).toContain(`${path}.1:1: prev does not match the last line of ${path}`);
   });
 
+  it('with --rotated reports a rotated file removed from the middle as missing, exit 1', async () => {
+    const path = await makeLog(6, 700);
+    const before = await run([path], { rotated: true, json: true });
+    expect(JSON.parse(before.out).files.map((f: { file: string }) => f.file)).toEqual([
+      `${path}.2`,
+      `${path}.1`,
+      path,
+    ]);
+    unlinkSync(`${path}.1`);
+    const r = await run([path], { rotated: true });
+    expect(r.code).toBe(AUDIT_EXIT.broken);
+    const lines =
+      readFileSync(`${path}.2`, 'utf8').split('\n').length +
+      readFileSync(path, 'utf8').split('\n').length -
+      2;
+    expect(r.out).toBe(
+      `${path}.1 is missing between ${path}.2 and ${path}\nbroken: ${lines} lines in 2 files checked, 1 rotated file missing\n`,
+    );
+    const json = JSON.parse((await run([path], { rotated: true, json: true })).out);
+    expect(json).toMatchObject({
+      ok: false,
+      first_broken: null,
+      missing: [{ file: `${path}.1`, older: `${path}.2`, newer: path }],
+    });
+  });
+
   it('reports a checkpoint that is gone (a cut tail) as broken', async () => {
     const path = await makeLog(3);
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
@@ -86,6 +114,7 @@ describe('audit verify', () => {
       first_broken: null,
       checkpoint: { sha256: checkpoint, found: null },
       files: [{ file: path, ok: true, lines: 2, start: GENESIS, last: sha256Hex(lines[1] ?? '') }],
+      missing: [],
       problems: [],
     });
     const text = await run([path], { checkpoint });

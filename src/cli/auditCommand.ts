@@ -28,6 +28,8 @@ export interface VerifyOptions {
 /** Problems printed before `… and N more` (`--json` has up to 100 a file). */
 const SHOWN = 20;
 
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The human verdict: one line when intact, else `<file>:<line>: <reason>` per problem and a summary. */
 function renderVerification(v: AuditVerification): string {
   const files = v.files.length === 1 ? '' : ` in ${v.files.length} files`;
@@ -42,24 +44,25 @@ function renderVerification(v: AuditVerification): string {
     : '';
   if (v.ok) {
     const last = v.last === null ? '' : `; last line sha256 ${v.last}`;
-    return `ok: ${v.lines} lines${files}, chain intact${from}${checkpoint}${last}\n`;
+    return `ok: ${count(v.lines, 'line')}${files}, chain intact${from}${checkpoint}${last}\n`;
   }
-  const lines: string[] = [];
-  let count = 0;
+  const lines = v.missing.map((m) => `${m.file} is missing between ${m.older} and ${m.newer}`);
+  let problems = 0;
   for (const f of v.files) {
     for (const p of f.problems) {
-      if (count++ < SHOWN) lines.push(`${f.file}:${p.line}: ${p.reason}`);
+      if (problems++ < SHOWN) lines.push(`${f.file}:${p.line}: ${p.reason}`);
     }
-    count += f.problemCount - f.problems.length;
+    problems += f.problemCount - f.problems.length;
   }
-  if (count > SHOWN) lines.push(`… and ${count - SHOWN} more`);
+  if (problems > SHOWN) lines.push(`… and ${problems - SHOWN} more`);
   if (v.checkpoint && v.checkpoint.found === null) {
     lines.push(
       `checkpoint ${v.checkpoint.sha256} is not in the chain: the log was cut or rewritten after it was taken (or its file rotated away)`,
     );
   }
   const first = v.firstBroken ? `, first at ${v.firstBroken.file}:${v.firstBroken.line}` : '';
-  lines.push(`broken: ${v.lines} lines${files} checked${first}`);
+  const gone = v.missing.length > 0 ? `, ${count(v.missing.length, 'rotated file')} missing` : '';
+  lines.push(`broken: ${count(v.lines, 'line')}${files} checked${first}${gone}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -76,8 +79,13 @@ export async function auditVerify(
       throw new FleetError('USAGE', `--checkpoint takes a sha256 (64 hex digits), not ${opts.checkpoint}`);
     }
   }
-  const names = opts.rotated ? (await Promise.all(paths.map(withRotated))).flat() : [...paths];
-  const verdict = verifyAuditFiles(await readAuditFiles(names), { checkpoint });
+  const sets = opts.rotated
+    ? await Promise.all(paths.map(withRotated))
+    : [{ files: [...paths], missing: [] }];
+  const verdict = verifyAuditFiles(await readAuditFiles(sets.flatMap((s) => s.files)), {
+    checkpoint,
+    missing: sets.flatMap((s) => s.missing),
+  });
   if (opts.json) {
     const json = {
       ok: verdict.ok,
@@ -87,6 +95,7 @@ export async function auditVerify(
       first_broken: verdict.firstBroken ?? null,
       checkpoint: verdict.checkpoint ?? null,
       files: verdict.files.map(({ file, ok, lines, start, last }) => ({ file, ok, lines, start, last })),
+      missing: verdict.missing,
       problems: verdict.files.flatMap((f) => f.problems.map((p) => ({ file: f.file, ...p }))),
     };
     out.write(`${JSON.stringify(json)}\n`);
@@ -103,12 +112,18 @@ export function registerAuditCommand(program: Command): void {
     .command('verify')
     .description('Check the hash chain of audit files and name the first broken line')
     .argument('<files...>', 'audit files, oldest first: audit.jsonl.2 audit.jsonl.1 audit.jsonl')
-    .option('--rotated', "also check each file's rotated copies, <file>.N … <file>.1, before it")
+    .option(
+      '--rotated',
+      "also check each file's rotated copies, <file>.N … <file>.1, before it; a missing number is broken",
+    )
     .option(
       '--checkpoint <sha256>',
       'a last-line hash kept from an earlier verify: broken unless that line is still in the chain',
     )
-    .option('--json', 'print {ok, lines, start, last, first_broken, checkpoint, files, problems} as JSON')
+    .option(
+      '--json',
+      'print {ok, lines, start, last, first_broken, checkpoint, files, missing, problems} as JSON',
+    )
     .addHelpText(
       'after',
       `
@@ -123,7 +138,8 @@ Intact: one line, "ok: N lines, chain intact from genesis; last line sha256 <has
 "anchored to <hash>" when the first line continues a file not given). Keep that last hash
 somewhere the machine cannot write and pass it back as --checkpoint: the chain alone cannot
 show a removed tail or a log rewritten by someone who can write the file.
-Broken: "<file>:<line>: <reason>" for each problem, then a summary.
+Broken: "<file>:<line>: <reason>" for each problem ("<file> is missing between <older> and
+<newer>" for a rotated file removed from the middle, with --rotated), then a summary.
 
 Exit codes: 0 the chain is intact, 1 it is broken (or the checkpoint is gone), 2 nothing was
 checked (a usage error, a file that cannot be read).`,

@@ -65,7 +65,16 @@ describe('evaluatePath', () => {
   it('measures length in bytes, not characters', () => {
     const twoByte = `/${'é'.repeat(2048)}`; // 2049 chars, 4097 bytes
     expect(evaluatePath(['/'], twoByte).ruleId).toBe('roots.invalid_path');
-    expect(evaluatePath(['/'], `/${'a'.repeat(4095)}`).decision).toBe('allow');
+    expect(evaluatePath(['/'], `/${'a'.repeat(4094)}`).decision).toBe('allow');
+  });
+
+  it('refuses a path of exactly 4096 bytes: PATH_MAX counts the terminating NUL', () => {
+    const exact = `/${'a'.repeat(4095)}`;
+    expect(evaluatePath(['/'], exact)).toMatchObject({ decision: 'deny', ruleId: 'roots.invalid_path' });
+    expect(requestedPathDenial(exact)?.reason).toContain(
+      'is 4096 bytes or longer; file tools take an absolute path shorter than 4096 bytes',
+    );
+    expect(requestedPathDenial(`/${'a'.repeat(4094)}`)).toBeUndefined();
   });
 
   it('keeps reasons short and printable', () => {
@@ -100,7 +109,7 @@ describe('requestedPathDenial', () => {
   });
 
   it('leaves everything else to canonicalisation and evaluatePath', () => {
-    for (const path of ['/', '/tmp/../etc', '//x/./y/', `/${'a'.repeat(4095)}`, '/home/pi/\n']) {
+    for (const path of ['/', '/tmp/../etc', '//x/./y/', `/${'a'.repeat(4094)}`, '/home/pi/\n']) {
       expect(requestedPathDenial(path)).toBeUndefined();
     }
   });

@@ -6,7 +6,7 @@ const MAX_PATH_BYTES = 4096;
 
 /** What makes any path unusable, canonical or not: too long for a syscall, a NUL, not absolute. */
 function requestProblem(path: string): string | undefined {
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes`;
+  if (Buffer.byteLength(path, 'utf8') >= MAX_PATH_BYTES) return `is ${MAX_PATH_BYTES} bytes or longer`;
   if (path.includes('\0')) return 'contains a NUL character';
   if (!path.startsWith('/')) return 'is not absolute';
   return undefined;
@@ -43,7 +43,7 @@ export function requestedPathDenial(path: string): Decision | undefined {
   if (problem === undefined) return undefined;
   return deny(
     'roots.invalid_path',
-    `path '${forDisplay(path)}' ${problem}; file tools take an absolute path of at most ${MAX_PATH_BYTES} bytes`,
+    `path '${forDisplay(path)}' ${problem}; file tools take an absolute path shorter than ${MAX_PATH_BYTES} bytes`,
   );
 }
 
