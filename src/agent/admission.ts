@@ -87,6 +87,31 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 const BODY_TIMEOUT_MS = 30_000;
 
 /**
+ * A request body, read within BODY_TIMEOUT_MS: the bytes, `'too-large'` as soon as it passes
+ * `limit` (the rest is not read), or `'unreadable'` (the client went away, or the deadline passed).
+ */
+export async function readBodyBytes(
+  req: IncomingMessage,
+  limit: number,
+): Promise<Buffer | 'too-large' | 'unreadable'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const timer = setTimeout(() => req.destroy(new Error('request body timed out')), BODY_TIMEOUT_MS);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return 'too-large';
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return 'unreadable';
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
  * Reads and parses a POSTed MCP body, answering a refusal itself (413 over `limit` bytes, 400
  * when it is not JSON or nests deeper than MAX_JSON_DEPTH) and returning `undefined` then. The
  * parsed value goes to the SDK handler as its `parsedBody`, so nothing parses the body twice.
@@ -96,26 +121,17 @@ export async function readRpcBody(
   res: ServerResponse,
   limit: number,
 ): Promise<{ value: unknown } | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const timer = setTimeout(() => req.destroy(new Error('request body timed out')), BODY_TIMEOUT_MS);
-  try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
-        reply(res, 413, rpcError(-32000, `Request body over ${limit} bytes`), { connection: 'close' });
-        return undefined;
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
+  const body = await readBodyBytes(req, limit);
+  if (body === 'too-large') {
+    reply(res, 413, rpcError(-32000, `Request body over ${limit} bytes`), { connection: 'close' });
+    return undefined;
+  }
+  if (body === 'unreadable') {
     reply(res, 400, rpcError(-32000, 'Bad Request: the body could not be read'));
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
   // Decoded as the SDK would: invalid bytes become U+FFFD and a leading BOM is dropped.
-  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  const text = new TextDecoder().decode(body);
   let value: unknown;
   try {
     value = JSON.parse(text); // iterative in V8: any depth parses; walking the value is what overflows

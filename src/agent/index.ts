@@ -1,5 +1,13 @@
 export type { HttpFrontState } from './admission.js';
-export { admit, answerHealthz, closeWhenAsked, readRpcBody, reply, rpcError } from './admission.js';
+export {
+  admit,
+  answerHealthz,
+  closeWhenAsked,
+  readBodyBytes,
+  readRpcBody,
+  reply,
+  rpcError,
+} from './admission.js';
 export type { TokenEntry } from './auth.js';
 export { generateToken, hashToken, verifyBearer } from './auth.js';
 export type { HttpFrontDeps } from './httpServer.js';

@@ -14,6 +14,7 @@ import {
   checkRequest,
   closeWhenAsked,
   type HttpFrontState,
+  readBodyBytes,
   readRpcBody,
   reply,
   rpcError,
@@ -45,27 +46,6 @@ interface Session {
   server: Server;
   principal: string;
   lastUsed: number;
-}
-
-class BodyTooLarge extends Error {}
-
-/** A body must arrive within this long: a client trickling bytes must not hold a socket forever. */
-const BODY_TIMEOUT_MS = 30_000;
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const timer = setTimeout(() => req.destroy(new Error('request body timed out')), BODY_TIMEOUT_MS);
-  try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) throw new BodyTooLarge();
-      chunks.push(chunk as Buffer);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -160,11 +140,15 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
       if (deps.enrollLimiter && !(await deps.enrollLimiter(req.socket.remoteAddress ?? ''))) {
         return reply(res, 429, { error: 'too many enrollment attempts; try again in a minute' });
       }
+      const body = await readBodyBytes(req, 64 * 1024);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(await readBody(req, 64 * 1024));
-      } catch (error) {
-        return reply(res, error instanceof BodyTooLarge ? 413 : 400, {
+        parsed = typeof body === 'string' ? undefined : JSON.parse(body.toString('utf8'));
+      } catch {
+        // not JSON: refused below, like a body that could not be read
+      }
+      if (parsed === undefined) {
+        return reply(res, body === 'too-large' ? 413 : 400, {
           error: 'the body must be JSON of at most 64 KiB',
         });
       }
