@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { FLEET_TOOL_FOR } from '../../src/hub/fleetTools.js';
 import { weirdValue } from './jsonRpcArbitraries.js';
 import { agentToolArgs, argsOf, type ToolArgContext } from './toolArbitraries.js';
 
@@ -48,18 +49,7 @@ export function fleetToolArgs(
   const out: Record<string, fc.Arbitrary<unknown>> = {
     fleet_devices: argsOf({}, { targets: targets(devices) }),
   };
-  const lifted: Record<string, string> = {
-    fleet_status: 'system_status',
-    fleet_exec: 'exec',
-    fleet_read_file: 'read_file',
-    fleet_write_file: 'write_file',
-    fleet_list_dir: 'list_dir',
-    fleet_service: 'service',
-    fleet_logs: 'logs',
-    fleet_processes: 'processes',
-    fleet_tmux: 'tmux',
-  };
-  for (const [fleetName, agentName] of Object.entries(lifted)) {
+  for (const [fleetName, agentName] of Object.entries(FLEET_TOOL_FOR)) {
     const args = agent[agentName] ?? fc.constant({});
     out[fleetName] = fc
       .tuple(args, fc.option(targets(devices), { nil: undefined, freq: 8 }))
