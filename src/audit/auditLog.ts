@@ -1,7 +1,7 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { chainLine, sha256Hex } from './auditChain.js';
-import { rotateAuditFile } from './auditRotate.js';
+import { finishRotation, rotateAuditFile } from './auditRotate.js';
 import { type ChainTail, readChainTail } from './auditTail.js';
 import { redactArguments } from './redact.js';
 
@@ -197,6 +197,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       try {
         if (tail === undefined) {
           await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+          // A rotation a crash cut short is completed first, so the head is read from the right file.
+          const unremoved = await finishRotation(path, keep);
+          if (unremoved.length > 0) {
+            options.onError?.(
+              new Error(`audit rotation could not delete files past keep=${keep}: ${unremoved.join('; ')}`),
+            );
+          }
           tail = await readChainTail(path);
         }
         if ('gap' in item) item.writing = true;

@@ -3,7 +3,7 @@ import { lstat, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rotateAuditFile } from './auditRotate.js';
+import { finishRotation, rotateAuditFile, stagingPath } from './auditRotate.js';
 
 /** An audit path whose file holds `now`, with rotated files `.N` holding `old-N` for each N given. */
 function files(...rotated: number[]): string {
@@ -87,5 +87,37 @@ describe('rotateAuditFile', () => {
     expect(await rotateAuditFile(path, 3)).toEqual([]);
     expect(existsSync(path)).toBe(false);
     expect(contents(path, 3)).toEqual(['old-1', null, null]);
+  });
+
+  it('loses no old file when the file itself cannot move, with every number up to keep taken', async () => {
+    // An append-only (chattr +a) or bind-mounted file: renaming it fails every time.
+    const refusing = {
+      lstat,
+      rename: async (from: string, to: string) => {
+        if (from === path)
+          throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
+        await rename(from, to);
+      },
+      unlink: async () => {},
+    };
+    const path = files(1, 2, 3);
+    await expect(rotateAuditFile(path, 3, refusing)).rejects.toMatchObject({ code: 'EPERM' });
+    expect(contents(path, 4)).toEqual(['old-1', 'old-2', 'old-3', null]);
+    // The same after a reload lowered keep below the files there: nothing is dropped.
+    await expect(rotateAuditFile(path, 2, refusing)).rejects.toMatchObject({ code: 'EPERM' });
+    expect(contents(path, 4)).toEqual(['old-1', 'old-2', 'old-3', null]);
+    expect(readFileSync(path, 'utf8')).toBe('now\n');
+  });
+
+  it('completes a rotation a crash left with the file staged, and touches nothing otherwise', async () => {
+    const path = files(1, 2);
+    expect(await finishRotation(path, 5)).toEqual([]);
+    expect(contents(path, 3)).toEqual(['old-1', 'old-2', null]);
+    // The crash came right after the live file was staged.
+    await rename(path, stagingPath(path));
+    await finishRotation(path, 5);
+    expect(existsSync(stagingPath(path))).toBe(false);
+    expect(existsSync(path)).toBe(false);
+    expect(contents(path, 4)).toEqual(['now', 'old-1', 'old-2', null]);
   });
 });

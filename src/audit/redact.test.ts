@@ -22,6 +22,14 @@ describe('redactArguments', () => {
     expect(JSON.stringify(redactArguments(list))).toContain('[nested deeper than 32]');
   });
 
+  it('redacts everything under a secret-looking key, objects and arrays included', () => {
+    expect(redactArguments({ password: { value: 'x' }, api_key: ['a'], token: null })).toEqual({
+      password: '[redacted]',
+      api_key: '[redacted]',
+      token: null,
+    });
+  });
+
   it('redacts secret-looking keys, env values and bulk data', () => {
     const out = redactArguments({ token: 't', env: { A: 'b' }, content: 'hello', argv: ['ls'] });
     expect(out).toEqual({

@@ -34,7 +34,8 @@ export function redactArguments(value: unknown, key = '', depth = 0): unknown {
       out[k] =
         key === 'env'
           ? '[redacted]'
-          : SECRET_KEY.test(k) && typeof v !== 'object'
+          : // Whatever its shape: `{password: {value: "x"}}` must not keep "x".
+            SECRET_KEY.test(k) && v !== null && v !== undefined
             ? '[redacted]'
             : redactArguments(v, k, depth + 1);
     }

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Device } from '../device/index.js';
+import { FleetError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { ToolCatalog } from '../tools/index.js';
 import {
@@ -61,6 +62,7 @@ interface Slot {
 export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
   let current = inventory;
   const slots = new Map<string, Slot>();
+  let closed = false;
   /** Retired slots whose calls are still running: close() must cancel those calls too. */
   const retiring = new Set<Slot>();
   const chained = new Map<string, { hub: ChainedHub; key: string; tags: string[] }>();
@@ -157,6 +159,9 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
   }
 
   function lookup(name: string): Endpoint | undefined {
+    // After close(), devices a fan-out had still queued must read as cancelled with the rest,
+    // not as gone from the inventory.
+    if (closed) return closedEndpoint(name);
     const slot = slots.get(name);
     if (slot) return track(slot.endpoint, () => slot);
     return undefined;
@@ -263,6 +268,7 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
      * together. The caller bounds the wait: a close is only as quick as the transports allow.
      */
     async close() {
+      closed = true;
       health.stop();
       const endpoints = [...slots.values(), ...retiring].map((s) => s.endpoint);
       const hubs = [...chained.values()].map((c) => c.hub);
@@ -274,5 +280,21 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
         ...hubs.map((h) => h.close().catch(() => {})),
       ]);
     },
+  };
+}
+
+/** The endpoint of every device once the fleet is closed: each call fails CANCELLED at once. */
+function closedEndpoint(device: string): Endpoint {
+  const closedError = () =>
+    new FleetError(
+      'CANCELLED',
+      `${device}: the hub closed its connection (shutting down, or the device left the inventory)`,
+      { device },
+    );
+  return {
+    device,
+    callTool: () => Promise.reject(closedError()),
+    ping: () => Promise.reject(closedError()),
+    close: async () => {},
   };
 }

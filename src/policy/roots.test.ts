@@ -72,7 +72,7 @@ describe('evaluatePath', () => {
     const exact = `/${'a'.repeat(4095)}`;
     expect(evaluatePath(['/'], exact)).toMatchObject({ decision: 'deny', ruleId: 'roots.invalid_path' });
     expect(requestedPathDenial(exact)?.reason).toContain(
-      'is 4096 bytes or longer; file tools take an absolute path shorter than 4096 bytes',
+      'is 4096 bytes or longer; a path must be absolute, without NUL, and shorter than 4096 bytes',
     );
     expect(requestedPathDenial(`/${'a'.repeat(4094)}`)).toBeUndefined();
   });

@@ -43,7 +43,7 @@ export function requestedPathDenial(path: string): Decision | undefined {
   if (problem === undefined) return undefined;
   return deny(
     'roots.invalid_path',
-    `path '${forDisplay(path)}' ${problem}; file tools take an absolute path shorter than ${MAX_PATH_BYTES} bytes`,
+    `path '${forDisplay(path)}' ${problem}; a path must be absolute, without NUL, and shorter than ${MAX_PATH_BYTES} bytes`,
   );
 }
 

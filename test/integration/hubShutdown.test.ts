@@ -152,3 +152,56 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
     expect(lines[0]?.devices).toEqual({ box: 'CANCELLED' });
   }, 60_000);
 });
+
+describe('hub shutdown with devices still queued behind the fan-out limit', () => {
+  let hole: Awaited<ReturnType<typeof blackHole>>;
+  let hub: HubHandle;
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    hole = await blackHole();
+    const device = (name: string) =>
+      `  ${name}: { url: "http://127.0.0.1:${hole.port}/mcp", token_env: TOKEN_HOLE }`;
+    hub = await startHub({
+      // One device at a time: when SIGTERM comes, h1 is waiting on its connection and h2, h3
+      // have not started yet.
+      config: `devices:
+${['h1', 'h2', 'h3'].map(device).join('\n')}
+fanout: { concurrency: 1, device_timeout_s: 120, deadline_s: 120 }
+heartbeat: { interval_s: 600, timeout_s: 60 }
+`,
+      env: { TOKEN_HOLE: 'hole-token' },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close().catch(() => {});
+    if (hub?.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
+    for (const s of hole?.sockets ?? []) s.destroy();
+    hole?.server.close();
+    removeDir(hub?.dir);
+  });
+
+  it('answers and audits the queued devices CANCELLED too, not as gone from the inventory', async () => {
+    const marker = `queued-${Date.now()}`;
+    client = await connectClient(hub.url, hub.token, 'modern');
+    const call = client.callTool(
+      { name: 'fleet_exec', arguments: { targets: 'h1,h2,h3', argv: ['echo', marker] } },
+      { timeout: 60_000 },
+    );
+    await sleep(1000);
+    // (Heartbeat probes hold connections too, one per device, so the count says nothing here.)
+    expect(hole.sockets.length).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
+    hub.child.kill('SIGTERM');
+    const [result, code] = await Promise.all([call, exited]);
+    expect(code).toBe(0);
+    const entries = fleetByDevice(result);
+    for (const name of ['h1', 'h2', 'h3']) expect(entries.get(name)?.error?.code, name).toBe('CANCELLED');
+    const lines = readAudit(hub.auditPath).filter((l) =>
+      (l.args as { argv?: string[] }).argv?.includes(marker),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.devices).toEqual({ h1: 'CANCELLED', h2: 'CANCELLED', h3: 'CANCELLED' });
+  }, 60_000);
+});

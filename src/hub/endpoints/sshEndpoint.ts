@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { FleetError } from '../../errors/index.js';
 import type { Policy } from '../../policy/index.js';
 import {
@@ -163,6 +164,8 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
   // A call stuck in the SSH handshake (a stopped host) does not heed its own abort, so close()
   // answers every call in flight CANCELLED at once through this, as the agent endpoint does.
   const closing = new AbortController();
+  // One listener per call in flight, each removed when its call settles: not a leak, so no warning.
+  setMaxListeners(0, closing.signal);
   return {
     device: options.device,
     callTool: (tool, args, call) => raceAbort(pipeline.callTool(tool, args, call), closing.signal),
