@@ -107,6 +107,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let queuedBytes = 0;
   // Undefined: not known (start, or after a failed write): read back from the file first.
   let tail: ChainTail | undefined;
+  // Where the file ends, read back with `tail` and then counted: this writer is the file's only
+  // one (see createAuditFiles; the chain already depends on that), so a stat per line is not needed.
+  let size = 0;
   let writing: Promise<void> = Promise.resolve();
   // A drain queued behind the running one, shared by every record that arrives meanwhile: a
   // hung mount then holds one waiting drain, not one per call.
@@ -114,6 +117,13 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let retry: NodeJS.Timeout | undefined;
   // When a failing rotation was last tried (undefined: the last rotation, if any, worked).
   let rotationFailedAt: number | undefined;
+
+  function reportUnremoved(unremoved: string[]): void {
+    if (unremoved.length === 0) return;
+    options.onError?.(
+      new Error(`audit rotation could not delete files past keep=${keep}: ${unremoved.join('; ')}`),
+    );
+  }
 
   /**
    * Rotates unless a rotation failed less than retryMs ago; true if the next line starts a new
@@ -124,12 +134,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     // abs: a clock stepped back must not hold rotation off until it catches up.
     if (rotationFailedAt !== undefined && Math.abs(at - rotationFailedAt) < retryMs) return false;
     try {
-      const unremoved = await rotateAuditFile(path, keep);
-      if (unremoved.length > 0) {
-        options.onError?.(
-          new Error(`audit rotation could not delete files past keep=${keep}: ${unremoved.join('; ')}`),
-        );
-      }
+      reportUnremoved(await rotateAuditFile(path, keep));
     } catch (error) {
       if (rotationFailedAt === undefined) {
         options.onError?.(
@@ -155,9 +160,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
   }
 
-  /** Appends one line (after a newline that ends a torn tail, if any), all or nothing. */
-  async function append(line: string, at: ChainTail): Promise<void> {
-    let size = await sizeOf(path);
+  /**
+   * Appends one line (after a newline that ends a torn tail, if any), all or nothing, to a file
+   * `start` bytes long; resolves with the file's new size.
+   */
+  async function append(line: string, at: ChainTail, start: number): Promise<number> {
+    let size = start;
     let data = Buffer.from(`${at.needsNewline ? '\n' : ''}${line}\n`);
     // Only a file really renamed away starts afresh: otherwise the torn tail still needs its
     // newline and `size` is still where this line begins (the cut-back below depends on it).
@@ -184,6 +192,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     } finally {
       await fh.close().catch(() => {});
     }
+    return size + data.length;
   }
 
   /**
@@ -198,18 +207,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         if (tail === undefined) {
           await mkdir(dirname(path), { recursive: true, mode: 0o700 });
           // A rotation a crash cut short is completed first, so the head is read from the right file.
-          const unremoved = await finishRotation(path, keep);
-          if (unremoved.length > 0) {
-            options.onError?.(
-              new Error(`audit rotation could not delete files past keep=${keep}: ${unremoved.join('; ')}`),
-            );
-          }
+          reportUnremoved(await finishRotation(path, keep));
           tail = await readChainTail(path);
+          size = await sizeOf(path);
         }
         if ('gap' in item) item.writing = true;
         const json = 'json' in item ? item.json : gapJson(now().toISOString(), item.gap);
         const line = chainLine(json, tail.head);
-        await append(line, tail);
+        size = await append(line, tail, size);
         tail = { head: sha256Hex(line), needsNewline: false };
       } catch (error) {
         // The chain does not advance for a line that is not on disk; read the tail back next time.
