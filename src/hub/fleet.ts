@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
 import type { Device } from '../device/index.js';
-import { FleetError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import type { ToolCatalog } from '../tools/index.js';
 import {
@@ -10,6 +9,7 @@ import {
   createLocalEndpoint,
   createSshEndpoint,
   type Endpoint,
+  hubClosedError,
 } from './endpoints/index.js';
 import { createHealthMonitor, type DeviceHealth, type HealthMonitor } from './health.js';
 import {
@@ -285,16 +285,10 @@ export function createFleet(deps: FleetDeps, inventory: Inventory): Fleet {
 
 /** The endpoint of every device once the fleet is closed: each call fails CANCELLED at once. */
 function closedEndpoint(device: string): Endpoint {
-  const closedError = () =>
-    new FleetError(
-      'CANCELLED',
-      `${device}: the hub closed its connection (shutting down, or the device left the inventory)`,
-      { device },
-    );
   return {
     device,
-    callTool: () => Promise.reject(closedError()),
-    ping: () => Promise.reject(closedError()),
+    callTool: () => Promise.reject(hubClosedError(device)),
+    ping: () => Promise.reject(hubClosedError(device)),
     close: async () => {},
   };
 }

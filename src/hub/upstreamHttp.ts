@@ -7,7 +7,6 @@ import {
 } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { type AuthInfo, createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
-// Not re-exported by ../agent/index.js (not this change's file): imported directly.
 import {
   admit,
   answerHealthz,

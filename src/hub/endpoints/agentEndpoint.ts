@@ -3,6 +3,7 @@ import { FleetError } from '../../errors/index.js';
 import type { ToolCallResult } from '../../tools/index.js';
 import type { Credential } from '../inventory/index.js';
 import { classifyDownstreamError } from './classify.js';
+import { hubClosedError } from './closedError.js';
 import { raceAbort } from './raceAbort.js';
 import type { Endpoint, EndpointCallOptions } from './types.js';
 
@@ -34,12 +35,6 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
   let current: Attempt | undefined;
   /** Aborted by close(): every connect in progress, and every call waiting on one, fails at once. */
   const stop = new AbortController();
-  const closedError = () =>
-    new FleetError(
-      'CANCELLED',
-      `${options.device}: the hub closed its connection (shutting down, or the device left the inventory)`,
-      { device: options.device },
-    );
 
   function connect(): Promise<Client> {
     if (stop.signal.aborted)
@@ -103,7 +98,7 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
         throw signal.reason instanceof Error ? signal.reason : new FleetError('CANCELLED', 'cancelled');
       // Closing the client fails its calls as "connection closed"; the device did nothing wrong
       // (the hub is shutting down), so it must not read as UNAVAILABLE or count against presence.
-      if (stop.signal.aborted) throw closedError();
+      if (stop.signal.aborted) throw hubClosedError(options.device);
       const fleet = classifyDownstreamError(error, options.device);
       if (client && fleet.data.unreachable === true) reset(client);
       throw fleet;
@@ -143,7 +138,7 @@ export function createAgentEndpoint(options: AgentEndpointOptions): Endpoint {
      * and the connection (or the handshake under way) is torn down. Never waits for a connect.
      */
     async close() {
-      if (!stop.signal.aborted) stop.abort(closedError());
+      if (!stop.signal.aborted) stop.abort(hubClosedError(options.device));
       const attempt = current;
       current = undefined;
       if (attempt) await teardown(attempt.parts);

@@ -3,6 +3,7 @@ export { createAgentEndpoint } from './agentEndpoint.js';
 export type { ChainedHub, ChainedHubOptions, RemoteDevice } from './chainedHub.js';
 export { createChainedHub } from './chainedHub.js';
 export { classifyDownstreamError } from './classify.js';
+export { hubClosedError } from './closedError.js';
 export type { LocalEndpointOptions } from './localEndpoint.js';
 export { createLocalEndpoint } from './localEndpoint.js';
 export type { SshEndpointOptions } from './sshEndpoint.js';
