@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
+import type { Client } from '@modelcontextprotocol/client';
 import { prepareSshd, SSHD, waitForSshBanner } from '../../bench/sshdSetup.js';
-import { freePort, tempDir } from './agentProcess.js';
+import { connectClient, freePort, tempDir } from './agentProcess.js';
+import { type HubHandle, type StartHubOptions, startHub } from './hubProcess.js';
 
 /** The login user `test/prereqs.sh` creates, with one sudoers rule (`/usr/bin/id`). */
 export const SUDO_USER = 'mcpfleet-ssh';
@@ -84,4 +86,44 @@ export async function startSshd(
   };
   await handle.start();
   return handle;
+}
+
+/** A hub fronting a real sshd, with an admin client connected to it. */
+export interface SshFleet {
+  sshd: SshdHandle;
+  hub: HubHandle;
+  client: Client;
+  /** Closes the client, then stops the hub and sshd (each step tolerates having been done already). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts sshd, then a hub with the options `hubOptions(sshd)` returns (it may first prepare files
+ * or relays that need the server's port or keys), then connects an admin client. When a step
+ * fails, what already started is stopped again, so a failed `beforeAll` leaves no sshd running.
+ */
+export async function startSshFleet(
+  hubOptions: (sshd: SshdHandle) => StartHubOptions | Promise<StartHubOptions>,
+): Promise<SshFleet> {
+  const sshd = await startSshd();
+  let hub: HubHandle | undefined;
+  try {
+    const started = await startHub(await hubOptions(sshd));
+    hub = started;
+    const client = await connectClient(started.url, started.token);
+    return {
+      sshd,
+      hub: started,
+      client,
+      async stop() {
+        await client.close();
+        await started.stop();
+        await sshd.stop();
+      },
+    };
+  } catch (error) {
+    await hub?.stop();
+    await sshd.stop();
+    throw error;
+  }
 }

@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, connectClient } from '../helpers/agentProcess.js';
-import { type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { type SshdHandle, startSshd } from '../helpers/sshd.js';
+import { BIN } from '../helpers/agentProcess.js';
+import { type SshFleet, startSshFleet } from '../helpers/sshd.js';
 import {
   fleetEntries,
   readAudit,
@@ -22,18 +20,15 @@ function processesWith(marker: string): string[] {
 }
 
 describe('agent_command: the agent started over SSH for the session (real sshd)', () => {
-  let sshd: SshdHandle;
-  let hub: HubHandle;
-  let client: Client;
+  let fleet: SshFleet;
   const dir = realTempDir('mcpf-agentcmd-');
   // A config file of its own makes the remote agent's command line recognisable.
   const agentConfig = join(dir, 'remote-agent.yaml');
   const auditPath = join(dir, 'remote-audit.jsonl');
 
   beforeAll(async () => {
-    sshd = await startSshd();
     writeFileSync(agentConfig, `audit: { path: ${auditPath} }\n`);
-    hub = await startHub({
+    fleet = await startSshFleet((sshd) => ({
       config: `devices:
   remote:
     ssh: ${sshd.fleetSsh()}
@@ -43,27 +38,24 @@ describe('agent_command: the agent started over SSH for the session (real sshd)'
     agent_command: "${process.execPath} ${BIN} agent --stdio --config /nonexistent/agent.yaml"
 heartbeat: { interval_s: 60 }
 `,
-    });
-    client = await connectClient(hub.url, hub.token);
+    }));
   });
 
   afterAll(async () => {
-    await client?.close();
-    await hub?.stop();
-    await sshd?.stop();
+    await fleet?.stop();
     removeDir(dir);
   });
 
   it('serves the full agent tool set through MCP over the SSH channel, and audits on the device', async () => {
-    const r = await client.callTool({
+    const r = await fleet.client.callTool({
       name: 'fleet_exec',
       arguments: { targets: 'remote', argv: ['echo', 'over', 'stdio'] },
     });
     const e = fleetEntries(r)[0];
     expect(e?.result).toMatchObject({ stdout: 'over stdio\n', exit_code: 0 });
-    const s = await client.callTool({ name: 'fleet_status', arguments: { targets: 'remote' } });
+    const s = await fleet.client.callTool({ name: 'fleet_status', arguments: { targets: 'remote' } });
     expect(fleetEntries(s)[0]?.ok).toBe(true);
-    const devices = await client.callTool({ name: 'fleet_devices', arguments: {} });
+    const devices = await fleet.client.callTool({ name: 'fleet_devices', arguments: {} });
     expect(JSON.stringify(structuredOf(devices))).toContain('(agent)');
     expect(processesWith(agentConfig).length).toBeGreaterThan(0);
     // The agent on the device enforces its own policy and keeps its own audit.
@@ -71,7 +63,10 @@ heartbeat: { interval_s: 60 }
   });
 
   it('an agent that cannot start reports its own words', async () => {
-    const r = await client.callTool({ name: 'fleet_exec', arguments: { targets: 'broken', argv: ['true'] } });
+    const r = await fleet.client.callTool({
+      name: 'fleet_exec',
+      arguments: { targets: 'broken', argv: ['true'] },
+    });
     const e = fleetEntries(r)[0];
     expect(e?.ok).toBe(false);
     expect(e?.error?.message).toContain(
@@ -80,8 +75,8 @@ heartbeat: { interval_s: 60 }
   });
 
   it('leaves nothing running on the device when the hub goes away', async () => {
-    await client.close();
-    await hub.stop();
+    await fleet.client.close();
+    await fleet.hub.stop();
     await waitFor('the remote agent to exit', () => processesWith(agentConfig).length === 0, 10_000);
   });
 });

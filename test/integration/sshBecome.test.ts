@@ -1,9 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../helpers/agentProcess.js';
-import { type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { type SshdHandle, SUDO_USER, startSshd } from '../helpers/sshd.js';
+import { type SshFleet, SUDO_USER, startSshFleet } from '../helpers/sshd.js';
 import { fleetEntries } from '../helpers/toolAssertions.js';
 
 /** test/prereqs.sh (run by npm test) makes the user and one sudoers rule: /usr/bin/id. */
@@ -16,32 +13,26 @@ function requireProvisionedUser(): void {
 }
 
 describe('become: sudo on an SSH device (real sshd, a real sudoers rule)', () => {
-  let sshd: SshdHandle;
-  let hub: HubHandle;
-  let client: Client;
+  let fleet: SshFleet;
 
   beforeAll(async () => {
     requireProvisionedUser();
-    sshd = await startSshd();
-    hub = await startHub({
+    fleet = await startSshFleet((sshd) => ({
       config: `devices:
   box:
     ssh: ${sshd.fleetSsh({ user: SUDO_USER })}
     become: { commands: [id, whoami] }
 heartbeat: { interval_s: 60 }
 `,
-    });
-    client = await connectClient(hub.url, hub.token);
+    }));
   });
 
   afterAll(async () => {
-    await client?.close();
-    await hub?.stop();
-    await sshd?.stop();
+    await fleet?.stop();
   });
 
   const exec = async (argv: string[]) => {
-    const r = await client.callTool({ name: 'fleet_exec', arguments: { targets: 'box', argv } });
+    const r = await fleet.client.callTool({ name: 'fleet_exec', arguments: { targets: 'box', argv } });
     const e = fleetEntries(r)[0];
     if (!e?.ok) throw new Error(`call failed: ${JSON.stringify(e)}`);
     return e.result as Record<string, unknown>;

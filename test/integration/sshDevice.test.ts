@@ -1,11 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, connectClient, startAgent, tempDir } from '../helpers/agentProcess.js';
-import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { type SshdHandle, startSshd } from '../helpers/sshd.js';
+import { type AgentHandle, startAgent, tempDir } from '../helpers/agentProcess.js';
+import { agentDevices } from '../helpers/hubProcess.js';
+import { type SshFleet, startSshFleet } from '../helpers/sshd.js';
 import {
   disposeAgent,
   errorCodeOf,
@@ -14,9 +13,6 @@ import {
   structuredOf,
   textOf,
 } from '../helpers/toolAssertions.js';
-
-type Entry = FleetEntry;
-const byDevice = (r: Parameters<typeof structuredOf>[0]) => fleetByDevice(r);
 
 /** SFTP (protocol 3) carries whole seconds: mtimes are compared at that precision. */
 function toSeconds(value: unknown): unknown {
@@ -38,18 +34,16 @@ function toSeconds(value: unknown): unknown {
  * the same values where they are deterministic.
  */
 describe('an SSH device next to an agent on the same machine', () => {
-  let sshd: SshdHandle;
   let agent: AgentHandle;
-  let hub: HubHandle;
-  let client: Client;
+  let fleet: SshFleet;
   const work = realpathSync(tempDir('mcpf-sshwork-'));
 
   beforeAll(async () => {
-    sshd = await startSshd();
-    agent = await startAgent();
-    const devices = agentDevices([{ name: 'viaagent', agent }]);
-    hub = await startHub({
-      config: `${devices.yaml}
+    fleet = await startSshFleet(async (sshd) => {
+      agent = await startAgent();
+      const devices = agentDevices([{ name: 'viaagent', agent }]);
+      return {
+        config: `${devices.yaml}
   viassh:
     ssh: ${sshd.fleetSsh({ identity_file: `[/nonexistent/id_missing, ${sshd.identityFile}]` })}
   jumped:
@@ -65,26 +59,25 @@ recipes:
       - exec: [/bin/sh, -c, 'printf "hello %s\\n" "$1" > "$2/greeting-$(hostname)-$3"', sh, "{who}", "{dir}", "{who}"]
       - exec: [ls, "{dir}"]
 `,
-      env: devices.env,
+        env: devices.env,
+      };
     });
-    client = await connectClient(hub.url, hub.token);
   });
 
   afterAll(async () => {
-    await client?.close();
-    await hub?.stop();
+    await fleet?.stop();
     await disposeAgent(agent);
-    await sshd?.stop();
   });
 
-  const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+  const call = (name: string, args: Record<string, unknown>) =>
+    fleet.client.callTool({ name, arguments: args });
 
   it('exec answers the same over SSH as from the agent', async () => {
     const r = await call('fleet_exec', {
       targets: 'viaagent,viassh',
       argv: ['/bin/sh', '-c', 'printf "%s|" "$@"; echo err >&2; exit 3', 'sh', "it's", '$(id)', 'a b'],
     });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     const viaAgent = d.get('viaagent')?.result;
     const viaSsh = d.get('viassh')?.result;
     expect(viaSsh).toMatchObject({ stdout: "it's|$(id)|a b|", stderr: 'err\n', exit_code: 3, signal: null });
@@ -95,7 +88,7 @@ recipes:
 
   it('system_status validates against the same output schema with the same machine facts', async () => {
     const r = await call('fleet_status', { targets: 'viaagent,viassh' });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     expect(d.get('viassh')?.ok).toBe(true);
     const a = d.get('viaagent')?.result as Record<string, unknown>;
     const s = d.get('viassh')?.result as Record<string, unknown>;
@@ -107,7 +100,7 @@ recipes:
 
   it('processes lists the same kind of entries', async () => {
     const r = await call('fleet_processes', { targets: 'viaagent,viassh', limit: 5 });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     expect(d.get('viassh')?.ok).toBe(true);
     const a = d.get('viaagent')?.result as { processes: Array<Record<string, unknown>> };
     const s = d.get('viassh')?.result as { processes: Array<Record<string, unknown>> };
@@ -118,27 +111,27 @@ recipes:
   it('writes atomically, reads, lists and refuses paths outside the roots like the agent', async () => {
     const file = join(work, 'over-ssh.txt');
     const w = await call('fleet_write_file', { targets: 'viassh', path: file, content: 'hello\nworld\n' });
-    expect(byDevice(w).get('viassh')?.ok).toBe(true);
+    expect(fleetByDevice(w).get('viassh')?.ok).toBe(true);
     expect(readFileSync(file, 'utf8')).toBe('hello\nworld\n');
     const r = await call('fleet_read_file', { targets: 'viaagent,viassh', path: file });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     expect(toSeconds(d.get('viassh')?.result)).toEqual(toSeconds(d.get('viaagent')?.result));
     const t = await call('fleet_read_file', { targets: 'viaagent,viassh', path: file, tail_lines: 1 });
-    expect(toSeconds(byDevice(t).get('viassh')?.result)).toEqual(
-      toSeconds(byDevice(t).get('viaagent')?.result),
+    expect(toSeconds(fleetByDevice(t).get('viassh')?.result)).toEqual(
+      toSeconds(fleetByDevice(t).get('viaagent')?.result),
     );
     mkdirSync(join(work, 'sub'), { recursive: true });
     writeFileSync(join(work, '.hidden'), 'x');
     const l = await call('fleet_list_dir', { targets: 'viaagent,viassh', path: work });
-    expect(toSeconds(byDevice(l).get('viassh')?.result)).toEqual(
-      toSeconds(byDevice(l).get('viaagent')?.result),
+    expect(toSeconds(fleetByDevice(l).get('viassh')?.result)).toEqual(
+      toSeconds(fleetByDevice(l).get('viaagent')?.result),
     );
   });
 
   it('a recipe runs its steps the same way over SSH as through the agent', async () => {
     const dir = realpathSync(tempDir('mcpf-recipe-'));
     const r = await call('recipe_greet', { targets: 'viaagent,viassh', who: 'a b;c', dir });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     expect(d.get('viassh')?.ok, JSON.stringify(d.get('viassh'))).toBe(true);
     expect(d.get('viassh')?.result).toEqual(d.get('viaagent')?.result);
     // One argument each: the value with a space and a ; was never split or interpreted.
@@ -147,10 +140,10 @@ recipes:
 
   it('reaches a device through a jump host (via), and lists the route', async () => {
     const r = await call('fleet_exec', { targets: 'jumped', argv: ['echo', 'tunnelled'] });
-    expect(byDevice(r).get('jumped')?.result).toMatchObject({ stdout: 'tunnelled\n', exit_code: 0 });
+    expect(fleetByDevice(r).get('jumped')?.result).toMatchObject({ stdout: 'tunnelled\n', exit_code: 0 });
     const devices = await call('fleet_devices', {});
     expect(JSON.stringify(structuredOf(devices))).toContain(
-      `ssh://${sshd.user}@127.0.0.1:${sshd.port} via viassh`,
+      `ssh://${fleet.sshd.user}@127.0.0.1:${fleet.sshd.port} via viassh`,
     );
   });
 
@@ -158,7 +151,7 @@ recipes:
     const log = join(work, 'app.log');
     writeFileSync(log, 'one ok\ntwo error\nthree ok\nfour error\n');
     const r = await call('fleet_logs', { targets: 'viaagent,viassh', file: log, lines: 10, grep: 'error' });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     expect(d.get('viassh')?.ok).toBe(true);
     expect(d.get('viassh')?.result).toEqual(d.get('viaagent')?.result);
   });
@@ -170,10 +163,13 @@ recipes:
       session: 'sshcheck',
       command: 'sleep 300',
     });
-    expect(byDevice(made).get('viassh')?.result).toMatchObject({ created: true, session: 'mcp-sshcheck' });
+    expect(fleetByDevice(made).get('viassh')?.result).toMatchObject({
+      created: true,
+      session: 'mcp-sshcheck',
+    });
     try {
-      const listed = byDevice(await call('fleet_tmux', { targets: 'viaagent,viassh', action: 'list' }));
-      const names = (e: Entry | undefined) =>
+      const listed = fleetByDevice(await call('fleet_tmux', { targets: 'viaagent,viassh', action: 'list' }));
+      const names = (e: FleetEntry | undefined) =>
         ((e?.result?.sessions ?? []) as Array<{ name: string }>).map((x) => x.name).sort();
       expect(names(listed.get('viassh'))).toContain('mcp-sshcheck');
       expect(names(listed.get('viassh'))).toEqual(names(listed.get('viaagent')));
@@ -184,7 +180,7 @@ recipes:
 
   it('a missing command is the same error on both', async () => {
     const r = await call('fleet_exec', { targets: 'viaagent,viassh', argv: ['no-such-command-xyz'] });
-    const d = byDevice(r);
+    const d = fleetByDevice(r);
     expect(d.get('viassh')?.error).toEqual(d.get('viaagent')?.error);
     expect(errorCodeOf(r)).toBeDefined();
   });

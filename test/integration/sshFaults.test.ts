@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGroupAlive } from '../../src/device/index.js';
-import { connectClient } from '../helpers/agentProcess.js';
-import { type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { type SshdHandle, startSshd } from '../helpers/sshd.js';
+import { type SshFleet, startSshFleet } from '../helpers/sshd.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
 import {
   type FleetEntry,
@@ -14,26 +12,22 @@ import {
   readPid,
   realTempDir,
   removeDir,
-  type structuredOf,
   waitFor,
 } from '../helpers/toolAssertions.js';
 
-type Entry = FleetEntry;
-const only = (r: Parameters<typeof structuredOf>[0]) => fleetEntries(r)[0] as Entry;
+const only = (r: CallToolResult) => fleetEntries(r)[0] as FleetEntry;
 
 describe('SSH devices under faults (real sshd; the connection dropped by a loopback relay)', () => {
-  let sshd: SshdHandle;
   let proxy: TcpProxy;
-  let hub: HubHandle;
-  let client: Client;
+  let fleet: SshFleet;
   const work = realTempDir('mcpf-sshfault-');
 
   beforeAll(async () => {
-    sshd = await startSshd();
-    proxy = await startTcpProxy(sshd.port);
-    // The host key is known under the relay's port, which is where the hub connects.
-    hub = await startHub({
-      config: `devices:
+    fleet = await startSshFleet(async (sshd) => {
+      proxy = await startTcpProxy(sshd.port);
+      // The host key is known under the relay's port, which is where the hub connects.
+      return {
+        config: `devices:
   flaky:
     ssh: { host: 127.0.0.1, port: ${proxy.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}, host_key: "${sshd.hostFingerprint}" }
   strict:
@@ -42,19 +36,18 @@ describe('SSH devices under faults (real sshd; the connection dropped by a loopb
 fanout: { device_timeout_s: 30, deadline_s: 60 }
 heartbeat: { interval_s: 60 }
 `,
+      };
     });
-    client = await connectClient(hub.url, hub.token);
   });
 
   afterAll(async () => {
-    await client?.close();
-    await hub?.stop();
+    await fleet?.stop();
     await proxy?.close();
-    await sshd?.stop();
     removeDir(work);
   });
 
-  const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
+  const call = (name: string, args: Record<string, unknown>) =>
+    fleet.client.callTool({ name, arguments: args });
 
   it('a timeout kills the whole remote process tree and reports it', async () => {
     const pidFile = join(work, 'timeout.pid');
@@ -101,7 +94,7 @@ heartbeat: { interval_s: 60 }
     const outside = only(await call('fleet_read_file', { targets: 'strict', path: '/etc/hostname' }));
     expect(outside.error?.code).toBe('POLICY_DENIED');
     await waitFor('the audit line naming the device and the refusal', () =>
-      readAudit(hub.auditPath).some(
+      readAudit(fleet.hub.auditPath).some(
         (l) =>
           l.tool === 'fleet_exec' &&
           JSON.stringify(l).includes('POLICY_DENIED') &&

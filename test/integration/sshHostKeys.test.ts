@@ -1,32 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../helpers/agentProcess.js';
-import { type HubHandle, startHub } from '../helpers/hubProcess.js';
-import { type SshdHandle, startSshd } from '../helpers/sshd.js';
+import { type SshFleet, startSshFleet } from '../helpers/sshd.js';
 import { fleetByDevice, realTempDir, removeDir } from '../helpers/toolAssertions.js';
 
 describe('SSH host keys are checked strictly (real sshd)', () => {
-  let sshd: SshdHandle;
-  let hub: HubHandle;
-  let client: Client;
+  let fleet: SshFleet;
   const dir = realTempDir('mcpf-hostkeys-');
   const empty = join(dir, 'empty_known_hosts');
   const changed = join(dir, 'changed_known_hosts');
   const tofu = join(dir, 'tofu_known_hosts');
 
   beforeAll(async () => {
-    sshd = await startSshd();
     writeFileSync(empty, '');
     // Another key recorded for the same [127.0.0.1]:port: the server's key has "changed".
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]);
     const other = readFileSync(join(dir, 'other.pub'), 'utf8').split(' ');
-    writeFileSync(changed, `# line 1\n[127.0.0.1]:${sshd.port} ${other[0]} ${other[1]}\n`);
-    const base = `host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}`;
-    hub = await startHub({
-      config: `devices:
+    fleet = await startSshFleet((sshd) => {
+      writeFileSync(changed, `# line 1\n[127.0.0.1]:${sshd.port} ${other[0]} ${other[1]}\n`);
+      const base = `host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.identityFile}`;
+      return {
+        config: `devices:
   known: { ssh: { ${base}, known_hosts: ${sshd.knownHostsFile} } }
   unknown: { ssh: { ${base}, known_hosts: ${empty} } }
   changed: { ssh: { ${base}, known_hosts: ${changed} } }
@@ -36,18 +31,17 @@ describe('SSH host keys are checked strictly (real sshd)', () => {
   wrong-pin: { ssh: { ${base}, host_key: "SHA256:${'A'.repeat(43)}" } }
 heartbeat: { interval_s: 60 }
 `,
+      };
     });
-    client = await connectClient(hub.url, hub.token);
   });
 
   afterAll(async () => {
-    await client?.close();
-    await hub?.stop();
-    await sshd?.stop();
+    await fleet?.stop();
     removeDir(dir);
   });
 
   it('accepts known, pinned and first-use keys, refuses unknown, changed and mismatched ones with the offered fingerprint', async () => {
+    const { sshd, client } = fleet;
     const r = await client.callTool({
       name: 'fleet_exec',
       arguments: { targets: 'all', argv: ['echo', 'hi'] },
