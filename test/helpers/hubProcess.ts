@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
 import { type AgentHandle, BIN, cleanEnv, freePort, spawnServer, tempDir } from './agentProcess.js';
+import { structuredOf } from './toolAssertions.js';
 
 export interface StartHubOptions {
   /** fleet.yaml text, written into the hub's temp dir. */
@@ -59,4 +61,23 @@ export function agentDevices(agents: ReadonlyArray<{ name: string; agent: AgentH
     );
   }
   return { yaml: lines.join('\n'), env };
+}
+
+/** One device's heartbeat state and last error, as `fleet_devices` reports it to `client`. */
+export async function deviceState(
+  client: Client,
+  device: string,
+): Promise<{ state: string; last_error: string | null } | undefined> {
+  const result = await client.callTool({ name: 'fleet_devices', arguments: { targets: device } });
+  return (structuredOf(result).devices as Array<{ state: string; last_error: string | null }>)[0];
+}
+
+/** Calls `fleet_exec` on `targets`; `extra` adds arguments such as `timeout_s`. */
+export function fleetExec(
+  client: Client,
+  targets: string,
+  argv: string[],
+  extra: Record<string, unknown> = {},
+) {
+  return client.callTool({ name: 'fleet_exec', arguments: { targets, argv, ...extra } });
 }

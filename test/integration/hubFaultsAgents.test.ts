@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, connectClient, startAgent } from '../helpers/agentProcess.js';
-import { agentDevices, type HubHandle, startHub } from '../helpers/hubProcess.js';
+import { agentDevices, deviceState, fleetExec, type HubHandle, startHub } from '../helpers/hubProcess.js';
 import {
   disposeAgent,
   fleetByDevice,
@@ -75,15 +75,6 @@ function establishedWith(port: number): number {
     }).length;
 }
 
-const stateOf = async (client: Client, device: string) =>
-  (
-    structuredOf(await client.callTool({ name: 'fleet_devices', arguments: { targets: device } }))
-      .devices as Array<{ state: string; last_error: string | null }>
-  )[0];
-
-const exec = (client: Client, targets: string, argv: string[], extra: Record<string, unknown> = {}) =>
-  client.callTool({ name: 'fleet_exec', arguments: { targets, argv, ...extra } });
-
 const BAD_MODES: BadMode[] = ['garbage', 'half-sse', 'half-sse-end', 'http500', 'slow-headers'];
 const NOT_HTTP = /^garbage answered something that is not HTTP \(HPE_[A-Z_]+: .+\)$/;
 
@@ -141,7 +132,7 @@ heartbeat: { interval_s: 3600, timeout_s: 2, down_after: 3 }
   });
 
   it('fleet_exec: the real devices answer, each broken one has its own error, and the hub goes on', async () => {
-    const result = await exec(client, 'all', ['echo', 'hi']);
+    const result = await fleetExec(client, 'all', ['echo', 'hi']);
     expect(result.isError).toBeFalsy();
     const got = fleetByDevice(result);
     expect([...got.keys()]).toEqual(['good-1', 'good-2', ...BAD_MODES]);
@@ -168,7 +159,7 @@ heartbeat: { interval_s: 3600, timeout_s: 2, down_after: 3 }
   }, 30_000);
 
   it('keeps no connection open to a stalled device once its call has timed out', async () => {
-    await exec(client, 'half-sse,slow-headers', ['true']);
+    await fleetExec(client, 'half-sse,slow-headers', ['true']);
     for (const mode of ['half-sse', 'slow-headers'] as const) {
       const port = bad?.port(mode) ?? 0;
       await waitFor(
@@ -185,11 +176,11 @@ heartbeat: { interval_s: 3600, timeout_s: 2, down_after: 3 }
     const modes: BadMode[] = ['garbage', 'http500'];
     // The heartbeat's one probe (it runs every hour here) is done: from now on only calls count.
     for (const mode of modes) {
-      await waitFor(`${mode} probed`, async () => (await stateOf(client, mode))?.state === 'degraded');
+      await waitFor(`${mode} probed`, async () => (await deviceState(client, mode))?.state === 'degraded');
     }
     const before = await Promise.all(modes.map(count));
-    await exec(client, modes.join(','), ['true']);
-    await exec(client, modes.join(','), ['true']);
+    await fleetExec(client, modes.join(','), ['true']);
+    await fleetExec(client, modes.join(','), ['true']);
     await sleep(1000); // room for a retry, were there one
     const after = await Promise.all(modes.map(count));
     expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([2, 2]);
@@ -208,7 +199,7 @@ heartbeat: { interval_s: 3600, timeout_s: 2, down_after: 3 }
     );
     const other = await connectClient(hub.url, hub.token, 'legacy');
     try {
-      const result = await exec(other, 'good-1,good-2', ['echo', 'fine']);
+      const result = await fleetExec(other, 'good-1,good-2', ['echo', 'fine']);
       expect([...fleetByDevice(result).values()].map((e) => [e.device, e.result?.stdout])).toEqual([
         ['good-1', 'fine\n'],
         ['good-2', 'fine\n'],
@@ -229,7 +220,7 @@ heartbeat: { interval_s: 3600, timeout_s: 2, down_after: 3 }
 
   it('the audit has one whole line per call, with every device’s outcome', async () => {
     const marker = `audit-${Date.now()}`;
-    await exec(client, 'all', ['echo', marker]);
+    await fleetExec(client, 'all', ['echo', marker]);
     const find = () =>
       readAudit(hub.auditPath).find((l) => (l.args as { argv?: string[] }).argv?.[1] === marker);
     await waitFor('the audit line', () => find() !== undefined, 5000);
@@ -283,18 +274,22 @@ heartbeat: { interval_s: 1, timeout_s: 1, down_after: 2, max_backoff_s: 2 }
 
   it('fleet_devices shows them down with the reason, and calls to them fail fast as DEVICE_DOWN', async () => {
     for (const device of ['garbage', 'http500', 'half-sse']) {
-      await waitFor(`${device} down`, async () => (await stateOf(client, device))?.state === 'down', 15_000);
+      await waitFor(
+        `${device} down`,
+        async () => (await deviceState(client, device))?.state === 'down',
+        15_000,
+      );
     }
-    expect((await stateOf(client, 'good'))?.state).toBe('up');
-    expect((await stateOf(client, 'garbage'))?.last_error).toMatch(NOT_HTTP);
-    expect((await stateOf(client, 'http500'))?.last_error).toBe(
+    expect((await deviceState(client, 'good'))?.state).toBe('up');
+    expect((await deviceState(client, 'garbage'))?.last_error).toMatch(NOT_HTTP);
+    expect((await deviceState(client, 'http500'))?.last_error).toBe(
       'http500 answered HTTP 500: 500 Internal Server Error nginx',
     );
     // The heartbeat's own 1 s limit, or (on a slow machine) the 10 s connect attempt it joined.
     expect(['no answer within 1 s', 'half-sse did not answer in time']).toContain(
-      (await stateOf(client, 'half-sse'))?.last_error,
+      (await deviceState(client, 'half-sse'))?.last_error,
     );
-    const result = await exec(client, 'all', ['echo', 'x']);
+    const result = await fleetExec(client, 'all', ['echo', 'x']);
     const got = fleetByDevice(result);
     expect(got.get('good')?.ok).toBe(true);
     for (const device of ['garbage', 'http500', 'half-sse']) {
@@ -340,16 +335,16 @@ heartbeat: { interval_s: 3600, timeout_s: 2, down_after: 3 }
     const [a0, a1, a2] = agents as [AgentHandle, AgentHandle, AgentHandle];
     // Every device answered its one heartbeat (the hub's clients are connected, their era known).
     for (const name of [...names, 'steady']) {
-      await waitFor(`${name} up`, async () => (await stateOf(client, name))?.state === 'up', 10_000);
+      await waitFor(`${name} up`, async () => (await deviceState(client, name))?.state === 'up', 10_000);
     }
-    const first = await exec(client, names.join(','), ['true']);
+    const first = await fleetExec(client, names.join(','), ['true']);
     expect([...fleetByDevice(first).values()].every((e) => e.ok)).toBe(true);
     for (const a of [a0, a1, a2]) a.child.kill('SIGKILL');
     await waitFor('the agents gone', () =>
       [a0, a1, a2].every((a) => a.child.exitCode !== null || a.child.signalCode !== null),
     );
     bad = await startBadAgents([`garbage:${a0.port}`, `http500:${a1.port}`, `half-sse:${a2.port}`]);
-    const result = await exec(client, 'all', ['echo', 'still']);
+    const result = await fleetExec(client, 'all', ['echo', 'still']);
     const got = fleetByDevice(result);
     expect(got.get('steady')?.result?.stdout).toBe('still\n');
     expect(got.get('turns-garbage')?.error?.code).toBe('UPSTREAM_ERROR');
