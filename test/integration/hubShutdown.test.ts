@@ -27,8 +27,25 @@ function blackHole(): Promise<{ server: Server; port: number; sockets: Socket[] 
   });
 }
 
+type BlackHole = Awaited<ReturnType<typeof blackHole>>;
+
+/** Kills a hub the test did not get to stop, closes the black hole and every socket it took. */
+function tearDown(hub: HubHandle | undefined, hole: BlackHole | undefined): void {
+  if (hub?.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
+  for (const s of hole?.sockets ?? []) s.destroy();
+  hole?.server.close();
+  removeDir(hub?.dir);
+}
+
+/** Sends the hub SIGTERM; resolves with its exit code. */
+function terminate(hub: HubHandle): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
+  hub.child.kill('SIGTERM');
+  return exited;
+}
+
 describe('hub shutdown while a device connection is still being made', () => {
-  let hole: Awaited<ReturnType<typeof blackHole>>;
+  let hole: BlackHole;
   let hub: HubHandle;
   const clients: Client[] = [];
 
@@ -47,10 +64,7 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    if (hub?.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
-    for (const s of hole?.sockets ?? []) s.destroy();
-    hole?.server.close();
-    removeDir(hub?.dir);
+    tearDown(hub, hole);
   });
 
   it('SIGTERM cancels the calls waiting for the connection at once, audits them and exits 0', async () => {
@@ -67,9 +81,8 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
     await sleep(1000);
     expect(hole.sockets.length).toBeGreaterThan(0);
 
-    const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
     const signalled = Date.now();
-    hub.child.kill('SIGTERM');
+    const exited = terminate(hub);
     const [results, code] = await Promise.all([Promise.all(calls), exited]);
     // A correctness bound, not a performance budget: under 8 s proves the hub did not wait for
     // the 10 s connect timeout to give up on its own (the defect this guards against).
@@ -94,7 +107,7 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
 });
 
 describe('hub shutdown while an SSH handshake is under way', () => {
-  let hole: Awaited<ReturnType<typeof blackHole>>;
+  let hole: BlackHole;
   let hub: HubHandle;
   let client: Client | undefined;
   let keyDir: string | undefined;
@@ -117,10 +130,7 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
 
   afterAll(async () => {
     await client?.close().catch(() => {});
-    if (hub?.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
-    for (const s of hole?.sockets ?? []) s.destroy();
-    hole?.server.close();
-    removeDir(hub?.dir);
+    tearDown(hub, hole);
     removeDir(keyDir);
   });
 
@@ -134,9 +144,8 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
     await sleep(1000);
     expect(hole.sockets.length).toBeGreaterThan(0);
 
-    const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
     const signalled = Date.now();
-    hub.child.kill('SIGTERM');
+    const exited = terminate(hub);
     const [result, code] = await Promise.all([call, exited]);
     // A correctness bound, not a performance budget: the handshake would wait 120 s on its own.
     expect(Date.now() - signalled).toBeLessThan(8000);
@@ -154,7 +163,7 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
 });
 
 describe('hub shutdown with devices still queued behind the fan-out limit', () => {
-  let hole: Awaited<ReturnType<typeof blackHole>>;
+  let hole: BlackHole;
   let hub: HubHandle;
   let client: Client | undefined;
 
@@ -176,10 +185,7 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
 
   afterAll(async () => {
     await client?.close().catch(() => {});
-    if (hub?.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
-    for (const s of hole?.sockets ?? []) s.destroy();
-    hole?.server.close();
-    removeDir(hub?.dir);
+    tearDown(hub, hole);
   });
 
   it('answers and audits the queued devices CANCELLED too, not as gone from the inventory', async () => {
@@ -192,8 +198,7 @@ heartbeat: { interval_s: 600, timeout_s: 60 }
     await sleep(1000);
     // (Heartbeat probes hold connections too, one per device, so the count says nothing here.)
     expect(hole.sockets.length).toBeGreaterThan(0);
-    const exited = new Promise<number | null>((resolve) => hub.child.once('exit', (code) => resolve(code)));
-    hub.child.kill('SIGTERM');
+    const exited = terminate(hub);
     const [result, code] = await Promise.all([call, exited]);
     expect(code).toBe(0);
     const entries = fleetByDevice(result);
