@@ -11,6 +11,7 @@ import {
 import type { ToolCatalog } from '../../tools/index.js';
 import type { ResolvedSsh } from '../inventory/index.js';
 import { createAgentEndpoint } from './agentEndpoint.js';
+import { hubClosedError } from './closedError.js';
 import { createLocalEndpoint } from './localEndpoint.js';
 import { raceAbort } from './raceAbort.js';
 import type { Endpoint } from './types.js';
@@ -175,13 +176,7 @@ export function createSshEndpoint(options: SshEndpointOptions): Endpoint {
     ping: (signal) => raceAbort(connection.ping(), signal),
     async close() {
       if (idleTimer) clearInterval(idleTimer);
-      closing.abort(
-        new FleetError(
-          'CANCELLED',
-          `${options.device}: the hub closed its connection (shutting down, or the device left the inventory)`,
-          { device: options.device },
-        ),
-      );
+      closing.abort(hubClosedError(options.device));
       // The connection goes first: the calls still running on it then end instead of being waited for.
       device.close();
       closeHops();
