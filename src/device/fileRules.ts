@@ -1,5 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { FleetError } from '../errors/index.js';
-import type { FileStat } from './types.js';
+import type { FileStat, ReadFileSpec, WriteFileResult, WriteFileSpec } from './types.js';
 
 /**
  * What every device's file primitives share, whichever way they reach the files (this
@@ -21,6 +22,13 @@ export function fileKind(s: {
   if (s.isFile()) return 'file';
   if (s.isDirectory()) return 'directory';
   return 'other';
+}
+
+/** Refuses a path that is not absolute or holds a NUL byte, before anything resolves it. */
+export function checkPathArgument(path: string): void {
+  if (!path.startsWith('/'))
+    throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
+  if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
 }
 
 /** Permission bits as `0644`. */
@@ -62,6 +70,53 @@ export async function readTailLines(
     }
   }
   return { data, truncated: position > 0 };
+}
+
+/**
+ * The bytes a range read (no `tailLines`) returns of a file of `size` bytes: from `offset`
+ * (clamped to the end) at most `length` and `maxBytes` bytes. `truncated` says `maxBytes` cut
+ * what the caller asked for.
+ */
+export function rangeToRead(
+  spec: Pick<ReadFileSpec, 'offset' | 'length' | 'maxBytes'>,
+  size: number,
+): { offset: number; length: number; truncated: boolean } {
+  const offset = Math.min(spec.offset ?? 0, size);
+  const wanted = Math.min(spec.length ?? size - offset, size - offset);
+  const length = Math.min(wanted, spec.maxBytes);
+  const truncated = length < size - offset && (spec.length === undefined || length < spec.length);
+  return { offset, length, truncated };
+}
+
+/** Whether a write must read what the target holds now (to compare, append to or back it up). */
+export const needsOldContent = (spec: WriteFileSpec): boolean =>
+  spec.ifSha256 !== undefined || spec.append === true || spec.backup === true;
+
+/** The mode a write leaves: the one asked for, else the replaced file's permission bits, else 0644. */
+export const writeMode = (spec: WriteFileSpec, existingMode: number | undefined): number =>
+  spec.mode ?? (existingMode === undefined ? 0o644 : existingMode & 0o7777);
+
+/**
+ * The temp file a write fills beside `name` before renaming it over: hidden, unique, and
+ * recognisably ours should a crash leave it behind.
+ */
+export const tempNameFor = (name: string): string =>
+  `.${name}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`;
+
+/** What a write reports: `data` is the whole new content (old content included for an append). */
+export function writeResult(
+  spec: WriteFileSpec,
+  data: Buffer,
+  created: boolean,
+  backupPath: string | null,
+): WriteFileResult {
+  return {
+    bytes_written: spec.data.length,
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    created,
+    backup_path: backupPath,
+  };
 }
 
 /** `if_sha256` did not match what is there (`current` null: nothing is there). */

@@ -1,11 +1,17 @@
 export {
   appendTooLarge,
+  checkPathArgument,
   fileKind,
   HASH_LIMIT_BYTES,
   hashMismatch,
   MAX_DIR_ENTRIES,
   modeString,
+  needsOldContent,
+  rangeToRead,
   readTailLines,
+  tempNameFor,
+  writeMode,
+  writeResult,
 } from './fileRules.js';
 export type { LocalDeviceOptions } from './local/localDevice.js';
 export { createLocalDevice } from './local/localDevice.js';

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join, posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import type {
@@ -11,12 +11,18 @@ import type {
 } from '../device/index.js';
 import {
   appendTooLarge,
+  checkPathArgument,
   fileKind,
   HASH_LIMIT_BYTES,
   hashMismatch,
   MAX_DIR_ENTRIES,
   modeString,
+  needsOldContent,
+  rangeToRead,
   readTailLines,
+  tempNameFor,
+  writeMode,
+  writeResult,
 } from '../device/index.js';
 import { FleetError } from '../errors/index.js';
 
@@ -103,9 +109,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
   }
 
   async function realpath(path: string): Promise<string> {
-    if (!path.startsWith('/'))
-      throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
-    if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
+    checkPathArgument(path);
     const sftp = await deps.sftp();
     try {
       return await call<string>(path, (cb) => sftp.realpath(path, cb));
@@ -166,13 +170,10 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     while (got < length) {
       const want = Math.min(IO_CHUNK, length - got);
       const buf = Buffer.alloc(want);
+      // ssh2 answers an EOF status with 0 bytes read, not an error.
       const n = await call<number>(path, (cb) =>
         sftp.read(handle, buf, 0, want, position + got, (err, bytesRead) => cb(err, bytesRead)),
-      ).catch((error: FleetError) => {
-        // EOF is reported as an error status by some servers.
-        if ((error.cause as { code?: number } | undefined)?.code === 1) return 0;
-        throw error;
-      });
+      );
       if (!n) break;
       out.push(buf.subarray(0, n));
       got += n;
@@ -194,11 +195,9 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
           spec.maxBytes,
         ));
       } else {
-        const offset = Math.min(spec.offset ?? 0, stats.size);
-        const wanted = Math.min(spec.length ?? stats.size - offset, stats.size - offset);
-        const length = Math.min(wanted, spec.maxBytes);
-        truncated = length < stats.size - offset && (spec.length === undefined || length < spec.length);
-        data = await readAt(sftp, handle, spec.path, offset, length);
+        const range = rangeToRead(spec, stats.size);
+        truncated = range.truncated;
+        data = await readAt(sftp, handle, spec.path, range.offset, range.length);
       }
       let sha256 = '';
       if (data.length === stats.size && spec.tailLines === undefined && (spec.offset ?? 0) === 0) {
@@ -224,8 +223,7 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     }
   }
 
-  const tempBeside = (path: string) =>
-    join(dirname(path), `.${basename(path)}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
+  const tempBeside = (path: string) => join(dirname(path), tempNameFor(basename(path)));
 
   /** posix-rename@openssh.com replaces atomically; plain SFTP rename refuses to overwrite. */
   async function renameOver(sftp: SFTPWrapper, from: string, to: string, replacing: boolean): Promise<void> {
@@ -278,9 +276,8 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
     if (existing && !existing.isFile()) {
       throw new FleetError('NOT_A_FILE', `not a regular file: ${spec.path}`, { path: spec.path });
     }
-    const needContent = spec.ifSha256 !== undefined || spec.append === true || spec.backup === true;
     let old: Buffer | null = null;
-    if (existing && needContent) {
+    if (existing && needsOldContent(spec)) {
       const limit = spec.append ? spec.maxBytes - spec.data.length : HASH_LIMIT_BYTES;
       const read = await readWhole(sftp, spec.path, Math.max(limit, 0));
       old = read.data;
@@ -316,15 +313,8 @@ export function createSftpFiles(deps: SftpFilesDeps): SftpFiles {
         }
       }
     }
-    const mode = spec.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
-    await replaceWith(sftp, spec.path, data, mode, existing);
-    return {
-      bytes_written: spec.data.length,
-      size: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      created: !existing,
-      backup_path: backupPath,
-    };
+    await replaceWith(sftp, spec.path, data, writeMode(spec, existing?.mode), existing);
+    return writeResult(spec, data, !existing, backupPath);
   }
 
   async function listDir(

@@ -2,7 +2,15 @@ import { constants } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetError, fromSystemError } from '../../errors/index.js';
-import { fileKind, HASH_LIMIT_BYTES, MAX_DIR_ENTRIES, modeString, readTailLines } from '../fileRules.js';
+import {
+  checkPathArgument,
+  fileKind,
+  HASH_LIMIT_BYTES,
+  MAX_DIR_ENTRIES,
+  modeString,
+  rangeToRead,
+  readTailLines,
+} from '../fileRules.js';
 import type { DirEntry, FileStat, ReadFileResult, ReadFileSpec } from '../types.js';
 import { changedWhileOpening, descriptorPath, hashHandle, holdDirectory } from './fileHandles.js';
 
@@ -16,9 +24,7 @@ export { writeFileAtomic } from './writeFile.js';
  * never tells a caller whether something outside the roots exists.
  */
 export async function canonicalPath(path: string): Promise<string> {
-  if (!path.startsWith('/'))
-    throw new FleetError('INVALID_ARGUMENT', `path must be absolute: ${path}`, { path });
-  if (path.includes('\0')) throw new FleetError('INVALID_ARGUMENT', 'path contains a NUL byte', { path });
+  checkPathArgument(path);
   try {
     return await realpath(path);
   } catch {
@@ -79,12 +85,10 @@ export async function readFileRange(spec: ReadFileSpec): Promise<ReadFileResult>
         spec.maxBytes,
       ));
     } else {
-      const offset = Math.min(spec.offset ?? 0, s.size);
-      const wanted = Math.min(spec.length ?? s.size - offset, s.size - offset);
-      const length = Math.min(wanted, spec.maxBytes);
-      truncated = length < s.size - offset && (spec.length === undefined || length < spec.length);
-      data = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(data, 0, length, offset);
+      const range = rangeToRead(spec, s.size);
+      truncated = range.truncated;
+      data = Buffer.alloc(range.length);
+      const { bytesRead } = await handle.read(data, 0, range.length, range.offset);
       data = data.subarray(0, bytesRead);
     }
     // Through the same handle: the hash belongs to the file that was checked, not to whatever

@@ -1,9 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FleetError, fromSystemError } from '../../errors/index.js';
-import { appendTooLarge, hashMismatch } from '../fileRules.js';
+import {
+  appendTooLarge,
+  hashMismatch,
+  needsOldContent,
+  tempNameFor,
+  writeMode,
+  writeResult,
+} from '../fileRules.js';
 import type { WriteFileResult, WriteFileSpec } from '../types.js';
 import {
   changedWhileOpening,
@@ -89,7 +95,7 @@ async function metadataOnly(
 export async function writeFileAtomic(spec: WriteFileSpec): Promise<WriteFileResult> {
   const dir = dirname(spec.path);
   const name = basename(spec.path);
-  const needContent = spec.ifSha256 !== undefined || spec.append === true || spec.backup === true;
+  const needContent = needsOldContent(spec);
   const held = await holdDirectory(dir);
   let existing: ExistingTarget | undefined;
   try {
@@ -128,16 +134,10 @@ export async function writeFileAtomic(spec: WriteFileSpec): Promise<WriteFileRes
       );
     }
 
-    const mode = spec.mode ?? (existing ? existing.stats.mode & 0o7777 : 0o644);
+    const mode = writeMode(spec, existing?.stats.mode);
     await replaceWith(held, dir, name, (temp) => temp.writeFile(data), mode, existing?.stats);
     await held.handle.sync().catch(() => {});
-    return {
-      bytes_written: spec.data.length,
-      size: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      created: !existing,
-      backup_path: backupPath,
-    };
+    return writeResult(spec, data, !existing, backupPath);
   } finally {
     await existing?.handle?.close().catch(() => {});
     await held.handle.close().catch(() => {});
@@ -153,7 +153,7 @@ async function replaceWith(
   mode: number,
   owner: { uid: number; gid: number } | undefined,
 ): Promise<void> {
-  const temp = join(held.base, `.${name}.mcp-fleet-${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(held.base, tempNameFor(name));
   const shown = join(dir, name);
   let handle: FileHandle | undefined;
   try {
