@@ -249,6 +249,16 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     if (had) for (const listener of downListeners) listener();
   }
 
+  /** Marks the connection down now and ends it once it is up (a handshake in progress too). */
+  function drop(): void {
+    const closing = current;
+    reset();
+    void closing?.then(
+      (c) => c.end(),
+      () => {},
+    );
+  }
+
   function client(): Promise<Client> {
     if (closed) return Promise.reject(new FleetError('UNAVAILABLE', `${target.device}: connection closed`));
     lastActive = now();
@@ -364,12 +374,7 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     },
     closeIfIdle(idleMs, at = now()) {
       if (!current || holds > 0 || at - lastActive < idleMs) return false;
-      const closing = current;
-      reset();
-      void closing.then(
-        (c) => c.end(),
-        () => {},
-      );
+      drop();
       return true;
     },
     onDown(listener) {
@@ -377,12 +382,7 @@ export function createSshConnection(target: SshTarget, deps: SshConnectionDeps =
     },
     close() {
       closed = true;
-      const closing = current;
-      reset();
-      void closing?.then(
-        (c) => c.end(),
-        () => {},
-      );
+      drop();
     },
   };
 }

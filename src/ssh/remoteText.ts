@@ -57,7 +57,6 @@ export interface RemoteFacts {
   systemd: boolean;
   journald: boolean;
   tmux: boolean;
-  setsid: boolean;
   ip: boolean;
   grepZ: boolean;
   uid: number | null;
@@ -77,7 +76,6 @@ export function parseFacts(text: string): RemoteFacts {
     systemd,
     journald: systemd && has('has_journalctl'),
     tmux: has('has_tmux'),
-    setsid: has('has_setsid'),
     ip: has('has_ip'),
     grepZ: has('grep_z'),
     uid: Number.isFinite(uid) ? uid : null,

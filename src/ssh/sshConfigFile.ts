@@ -120,7 +120,7 @@ function list(value: string | string[] | undefined): string[] {
 }
 
 /**
- * Resolves `alias` through an OpenSSH client config text (Host/Match-less subset: Host patterns, HostName with %h, Port, User, IdentityFile with ~ and %d/%u/%h/%r tokens expanded, UserKnownHostsFile, ProxyJump). First value wins, as in ssh_config(5).
+ * Resolves `alias` through an OpenSSH client config text (Host/Match-less subset: Host patterns, HostName with %h, Port, User, IdentityFile and UserKnownHostsFile with ~ and %d/%u/%h/%r/%n/%p/%% tokens expanded, ProxyJump). First value wins, as in ssh_config(5).
  * `Include` and `Match` blocks are not supported and are ignored; `${ENV}` references are left as written.
  */
 export function resolveSshConfig(text: string, alias: string, env: SshConfigEnv): SshConfigHost {

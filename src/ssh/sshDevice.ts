@@ -54,21 +54,33 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
     max: options.maxChannels ?? 4,
     startTimeoutMs: connection.target.connectTimeoutMs,
   });
+  const maxReadFilesBytes = options.maxReadFilesBytes ?? 64 * 1024 * 1024;
   let facts: Promise<RemoteFacts> | undefined;
   connection.onDown(() => {
     facts = undefined;
   });
 
+  /** Calls (commands, SFTP) hold the connection so it is not closed as idle under them. */
+  const held =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const release = connection.hold();
+      try {
+        return await fn(...args);
+      } finally {
+        release();
+      }
+    };
+
   /** Runs one of our own scripts (never caller text) and returns its stdout. */
-  async function internal(
-    script: string,
-    timeoutMs = PROBE_TIMEOUT_MS,
-  ): Promise<{ out: Buffer; status: number | null; timedOut: boolean }> {
-    const release = connection.hold();
-    try {
+  const internal = held(
+    async (
+      script: string,
+      timeoutMs: number = PROBE_TIMEOUT_MS,
+    ): Promise<{ out: Buffer; status: number | null; timedOut: boolean }> => {
       const result = await execOverBridge(
         pool,
-        { shell: script, timeoutMs, maxOutputBytes: options.maxReadFilesBytes ?? 64 * 1024 * 1024 },
+        { shell: script, timeoutMs, maxOutputBytes: maxReadFilesBytes },
         {},
       );
       return {
@@ -76,10 +88,8 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
         status: result.exit_code,
         timedOut: result.timed_out,
       };
-    } finally {
-      release();
-    }
-  }
+    },
+  );
 
   /**
    * Runs our own shell text in the bridge's shell with raw handlers (byte-exact output). A read
@@ -166,30 +176,15 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
     },
   });
 
-  /** SFTP calls hold the connection so it is not closed as idle under them. */
-  const held =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const release = connection.hold();
-      try {
-        return await fn(...args);
-      } finally {
-        release();
-      }
-    };
-
   return {
     name: options.name,
     connection,
-    async exec(spec: ExecSpec, control?: ExecControl): Promise<ExecResult> {
-      const release = connection.hold();
-      try {
-        const sudo = spec.argv !== undefined && needsSudo(options.become, spec.argv);
-        return await execOverBridge(pool, spec, control, { sudo });
-      } finally {
-        release();
-      }
-    },
+    exec: held(
+      (spec: ExecSpec, control?: ExecControl): Promise<ExecResult> =>
+        execOverBridge(pool, spec, control, {
+          sudo: spec.argv !== undefined && needsSudo(options.become, spec.argv),
+        }),
+    ),
     realpath: held(files.realpath),
     stat: held(files.stat),
     readFile: held(files.readFile),
@@ -197,14 +192,14 @@ export function createSshDevice(options: SshDeviceOptions): SshDevice {
     listDir: held(files.listDir),
     async readFiles(patterns, maxBytesPerFile) {
       const { grepZ } = await getFacts();
+      // BusyBox: one `head` per file, each after a marker (handled by a scanner in the bridge).
+      if (!grepZ) return readWithMarkers(patterns, maxBytesPerFile);
       const script = readFilesScript('', patterns, {
         grepZ,
         maxBytesPerFile,
-        maxTotalBytes: options.maxReadFilesBytes ?? 64 * 1024 * 1024,
+        maxTotalBytes: maxReadFilesBytes,
       });
-      if (grepZ) return parseGrepZ(await internalRaw(script), maxBytesPerFile);
-      // BusyBox: one `head` per file, each after a marker (handled by a scanner in the bridge).
-      return readWithMarkers(patterns, maxBytesPerFile);
+      return parseGrepZ(await internalRaw(script), maxBytesPerFile);
     },
     async diskUsage(mountpoints: readonly string[]): Promise<DiskUsage[]> {
       if (mountpoints.length === 0) return [];
