@@ -2,10 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { generateToken, hashToken, isLoopbackHost, parseListen } from '../agent/index.js';
+import { generateToken, hashToken } from '../agent/auth.js';
+import { isLoopbackHost } from '../agent/requestGuards.js';
+import { parseListen } from '../agent/settings.js';
 import { pathExists, readTextFile, writeTextAtomic } from '../config/index.js';
 import { FleetError } from '../errors/index.js';
-import { DEFAULT_HUB_LISTEN } from '../hub/index.js';
+import { DEFAULT_HUB_LISTEN } from '../hub/hubSettings.js';
 import {
   type CliConfigDeps,
   defaultCliConfigDeps,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { generateToken, hashToken } from '../agent/index.js';
+import { generateToken, hashToken } from '../agent/auth.js';
 import { FleetError } from '../errors/index.js';
 import { createJoinTokenStore, joinTokensPath, parseTtl } from '../hub/enroll/index.js';
 import { readFleetConfig } from '../hub/inventory/index.js';

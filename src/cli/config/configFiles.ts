@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseYamlConfig, readTextFile } from '../../config/index.js';
-import { type FleetConfig, FleetConfigSchema } from '../../hub/inventory/index.js';
+// The schema module, not the inventory barrel: that one pulls in ssh2 and the SDK for every CLI start.
+import { type FleetConfig, FleetConfigSchema } from '../../hub/inventory/schema.js';
 import { CliConfigFileSchema } from './schema.js';
 import type { YamlEditor } from './yamlEdit.js';
 import { type EditOutcome, type EditYamlOptions, editYamlFile } from './yamlFile.js';
