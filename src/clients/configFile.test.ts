@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BACKUP_SUFFIX,
   backupOnce,
@@ -38,11 +38,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('client config files', () => {
   it("writes through a symlink, keeping the link and the target's mode", async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const target = join(dir, 'dotfiles-mcp.json');
     const link = join(dir, 'mcp.json');
     writeFileSync(target, '{}');
@@ -58,7 +60,6 @@ describe('client config files', () => {
   });
 
   it('forces 0600 for a file that now holds a secret', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const file = join(dir, 'settings.json');
     writeFileSync(file, '{}');
     chmodSync(file, 0o644);
@@ -67,7 +68,6 @@ describe('client config files', () => {
   });
 
   it('refuses to overwrite a change made after it read the file', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const file = join(dir, 'c.json');
     writeFileSync(file, '{"v": 1}');
     const state = await readConfigFile(file);
@@ -79,7 +79,6 @@ describe('client config files', () => {
   });
 
   it('backs the original up once, with its mode', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const file = join(dir, 'c.toml');
     writeFileSync(file, 'a = 1\n');
     chmodSync(file, 0o600);
@@ -94,7 +93,6 @@ describe('client config files', () => {
 
 describe('client config files, hazards', () => {
   it('creates the temp file with the final mode, never world-readable first', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const file = join(dir, 'c.json');
     writeFileSync(file, '{}');
     chmodSync(file, 0o640);
@@ -109,7 +107,6 @@ describe('client config files, hazards', () => {
   });
 
   it('refuses a file that is not UTF-8, naming it, and keeps a BOM and any UTF-8 as they are', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const latin1 = join(dir, 'latin1.json');
     const bytes = Buffer.from('{"name": "caf\xe9"}', 'latin1');
     writeFileSync(latin1, bytes);
@@ -128,7 +125,6 @@ describe('client config files, hazards', () => {
   });
 
   it('writes the target of a dangling symlink (creating its directory) and keeps the link', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     mkdirSync(join(dir, 'home'));
     const link = join(dir, 'home', 'mcp.json');
     symlinkSync('../dotfiles/cursor/mcp.json', link);
@@ -149,7 +145,6 @@ describe('client config files, hazards', () => {
   });
 
   it('removes created directories only while they are empty', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const state = await readConfigFile(join(dir, 'a', 'b', 'c.json'));
     const { createdDirs } = await writeConfigFile(state, '{}');
     expect(createdDirs).toEqual([join(dir, 'a', 'b'), join(dir, 'a')]);
@@ -161,7 +156,6 @@ describe('client config files, hazards', () => {
   });
 
   it("keeps the file's owner and group", async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const file = join(dir, 'c.json');
     writeFileSync(file, '{}');
     // As root any owner works; otherwise a supplementary group of ours is what chown allows.
@@ -177,7 +171,6 @@ describe('client config files, hazards', () => {
   });
 
   it('writes a hard-linked file in place, so every name sees the change', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcpf-cf-'));
     const file = join(dir, 'c.json');
     const other = join(dir, 'backup-link.json');
     writeFileSync(file, '{"long": "text that is longer than the new text"}');

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TempClients, tempClients } from '../../test/helpers/clientsHome.js';
 import type { ClientId, Scope } from './catalog.js';
-import { clientCatalog, locationOf } from './catalog.js';
+import { CLIENT_IDS, clientCatalog, locationOf } from './catalog.js';
 import { BACKUP_SUFFIX } from './configFile.js';
 import { foundClients } from './context.js';
 import type { HubEntrySpec } from './hubEntry.js';
@@ -130,16 +130,7 @@ describe('install and remove, golden files', () => {
     });
   }
 
-  const clients: ClientId[] = [
-    'claude-desktop',
-    'claude-code',
-    'cursor',
-    'vscode',
-    'windsurf',
-    'codex',
-    'gemini',
-  ];
-  for (const client of clients) {
+  for (const client of CLIENT_IDS) {
     it(`${client}: install into a missing file creates it, remove deletes it again`, async () => {
       temp = tempClients();
       const file = fileOf(temp, { client });
