@@ -214,7 +214,10 @@ function registerServersImport(program: Command): void {
         'Move the MCP servers a client runs itself into fleet.yaml, and put the hub entry in their place',
       ),
   )
-    .option('--config <file>', 'the fleet.yaml to add them to (default: ~/.config/mcp-fleet/fleet.yaml)')
+    .option(
+      '--config <file>',
+      'the fleet.yaml to add them to (env MCP_FLEET_HUB_CONFIG; default ~/.config/mcp-fleet/fleet.yaml)',
+    )
     .option('--include-secrets', 'copy secret-looking env values into fleet.yaml too (it then holds them)')
     .option('--json', 'print JSON')
     .addHelpText(

@@ -223,7 +223,7 @@ export function registerDevicesCommand(program: Command, deps: () => RemoteDeps 
       .argument('[targets]', 'only these devices (a name, pi-*, tag:x, group:y …)', 'all')
       .option(
         '--state-dir <dir>',
-        `list the enrolled devices of this state directory instead (${STATE_DIR_HELP})`,
+        'list the enrolled devices of this state directory instead (as MCP_FLEET_HUB_STATE_DIR does)',
       ),
     'print fleet_devices’ result as JSON',
   )
@@ -325,7 +325,7 @@ Examples:
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option(
       '--config <file>',
-      "fleet.yaml (default: the CLI config's fleet, or ~/.config/mcp-fleet/fleet.yaml)",
+      "fleet.yaml (env MCP_FLEET_HUB_CONFIG; default: the CLI config's fleet, or ~/.config/mcp-fleet/fleet.yaml)",
     )
     .option('--json', 'print {removed: name, from: file} as JSON')
     .addHelpText(
