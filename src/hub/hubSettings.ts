@@ -1,5 +1,8 @@
 import { join, resolve } from 'node:path';
-import { hashToken, parseListen, type TokenEntry } from '../agent/index.js';
+// Direct imports, not the agent index: that one loads the agent's server and the MCP SDK, which
+// `init` and `token` (readers of these settings) do not need.
+import { hashToken, type TokenEntry } from '../agent/auth.js';
+import { parseListen } from '../agent/settings.js';
 import { FleetError } from '../errors/index.js';
 import { hubStateDir } from './enroll/index.js';
 import type { Principal } from './fleetCall.js';
